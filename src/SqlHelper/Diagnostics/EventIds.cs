@@ -1,0 +1,16 @@
+namespace SqlHelpers.Diagnostics;
+
+/// <summary>The fixed event ids of SqlHelper's log events, grouped by area.</summary>
+internal static class EventIds
+{
+    // Scope lifecycle: 1000-1099
+    public const int ScopeOpened = 1000;
+    public const int ScopeClosed = 1001;
+    public const int ScopeMisnested = 1010;
+    public const int ScopeReleaseFailed = 1011;
+    public const int ScopeStillOpenAtHelperDispose = 1020;
+
+    // Pool and admission: 2000-2099
+    public const int PoolExhausted = 2000;
+    public const int WarmUpFailed = 2010;
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace SqlHelpers.Diagnostics;
+
+/// <summary>SqlHelper's log events. Messages never contain a connection string or a password.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventIds.ScopeOpened, LogLevel.Trace, "Opened scope {ScopeId} (flow {FlowId}, depth {Depth}) on connection {ConnectionId}")]
+    public static partial void ScopeOpened(ILogger logger, long scopeId, long flowId, int depth, int connectionId);
+
+    [LoggerMessage(EventIds.ScopeClosed, LogLevel.Trace, "Closed scope {ScopeId} (flow {FlowId}, depth {Depth}) after {HeldSeconds:0.000} s")]
+    public static partial void ScopeClosed(ILogger logger, long scopeId, long flowId, int depth, double heldSeconds);
+
+    [LoggerMessage(EventIds.ScopeMisnested, LogLevel.Warning, "Scope {ScopeId} (flow {FlowId}, depth {Depth}) was disposed while a scope nested in it was still open; its connection was released and the nested scope stays usable. Dispose scopes in reverse order of opening.")]
+    public static partial void ScopeMisnested(ILogger logger, long scopeId, long flowId, int depth);
+
+    [LoggerMessage(EventIds.ScopeReleaseFailed, LogLevel.Warning, "Releasing the connection of scope {ScopeId} failed; the connection was discarded")]
+    public static partial void ScopeReleaseFailed(ILogger logger, Exception exception, long scopeId);
+
+    [LoggerMessage(EventIds.ScopeStillOpenAtHelperDispose, LogLevel.Warning, "The SqlHelper was disposed while {Scope} was still open{OpenSite}")]
+    public static partial void ScopeStillOpenAtHelperDispose(ILogger logger, SqlScopeInfo scope, string openSite);
+
+    [LoggerMessage(EventIds.PoolExhausted, LogLevel.Error, "{Message}")]
+    public static partial void PoolExhausted(ILogger logger, string message);
+
+    [LoggerMessage(EventIds.WarmUpFailed, LogLevel.Warning, "Opening the MinIdle connections failed")]
+    public static partial void WarmUpFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace SqlHelpers.Diagnostics;
+
+/// <summary>The running counters behind <see cref="SqlHelperStatistics"/>, updated with interlocked operations.</summary>
+internal sealed class StatisticsCounters
+{
+    private int _openScopes;
+    private int _peakOpenScopes;
+    private long _scopesOpened;
+    private long _acquireWaits;
+    private long _acquireTimeouts;
+    private long _acquireWaitTicks;
+    private long _misnestedDisposals;
+    private long _exhaustions;
+
+    public int OpenScopes => Volatile.Read(ref _openScopes);
+    public int PeakOpenScopes => Volatile.Read(ref _peakOpenScopes);
+    public long ScopesOpened => Interlocked.Read(ref _scopesOpened);
+    public long AcquireWaits => Interlocked.Read(ref _acquireWaits);
+    public long AcquireTimeouts => Interlocked.Read(ref _acquireTimeouts);
+    public TimeSpan TotalAcquireWait => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _acquireWaitTicks));
+    public long MisnestedDisposals => Interlocked.Read(ref _misnestedDisposals);
+    public long Exhaustions => Interlocked.Read(ref _exhaustions);
+
+    public void ScopeOpened()
+    {
+        Interlocked.Increment(ref _scopesOpened);
+        var open = Interlocked.Increment(ref _openScopes);
+        var peak = Volatile.Read(ref _peakOpenScopes);
+        while (open > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakOpenScopes, open, peak);
+            if (seen == peak)
+                break;
+            peak = seen;
+        }
+    }
+
+    public void ScopeClosed() => Interlocked.Decrement(ref _openScopes);
+
+    public void AcquireWaited(long startTimestamp)
+    {
+        Interlocked.Increment(ref _acquireWaits);
+        Interlocked.Add(ref _acquireWaitTicks, Stopwatch.GetTimestamp() - startTimestamp);
+    }
+
+    public void AcquireTimedOut() => Interlocked.Increment(ref _acquireTimeouts);
+
+    public void Exhausted() => Interlocked.Increment(ref _exhaustions);
+
+    public void Misnested() => Interlocked.Increment(ref _misnestedDisposals);
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using MySqlConnector;
+
+namespace SqlHelpers.Scopes;
+
+/// <summary>
+/// What a scope holds from the pool: its connection, its admission slot and the facts diagnostics report about it.
+/// Kept apart from <see cref="SqlScope"/> so the registry of live leases never keeps an abandoned scope reachable.
+/// </summary>
+internal sealed class ScopeLease(long id, long flowId, int depth, string? openSite)
+{
+    private int _released;
+
+    /// <summary>Gets the scope's id, unique within its helper.</summary>
+    public long Id { get; } = id;
+
+    /// <summary>Gets the id of the stack (outermost scope) this scope belongs to; flows that share it share a stack root.</summary>
+    public long FlowId { get; } = flowId;
+
+    /// <summary>Gets the scope's depth on its stack (1 = outermost).</summary>
+    public int Depth { get; } = depth;
+
+    /// <summary>Gets the stack trace of the code that opened the scope, when <see cref="SqlHelperOptions.CaptureOpenSite"/> is on.</summary>
+    public string? OpenSite { get; } = openSite;
+
+    /// <summary>Gets the managed thread that opened the scope.</summary>
+    public int ThreadId { get; } = Environment.CurrentManagedThreadId;
+
+    /// <summary>Gets the <see cref="Stopwatch"/> timestamp at which the scope started to open.</summary>
+    public long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Gets or sets the open connection, or <c>null</c> while opening.</summary>
+    public MySqlConnection? Connection { get; set; }
+
+    /// <summary>Gets or sets the server's id for the connection (<c>CONNECTION_ID()</c>), or <c>null</c> while opening.</summary>
+    public int? ConnectionId { get; set; }
+
+    /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
+    public int Slot { get; set; } = -1;
+
+    /// <summary>Gets how long the scope has been held.</summary>
+    public TimeSpan Age => Stopwatch.GetElapsedTime(OpenedTimestamp);
+
+    /// <summary>Marks the lease released; returns <c>true</c> only for the first caller, so a connection goes back once.</summary>
+    public bool TryMarkReleased() => Interlocked.Exchange(ref _released, 1) == 0;
+}

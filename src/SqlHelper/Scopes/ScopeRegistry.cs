@@ -1,0 +1,60 @@
+namespace SqlHelpers.Scopes;
+
+/// <summary>
+/// The leases of live scopes, one slot per connection the helper may hold. Registering is a compare-and-swap into a free
+/// slot (admission guarantees one exists); a snapshot walks the slots. No lock, no allocation on the hot path.
+/// </summary>
+internal sealed class ScopeRegistry(int capacity)
+{
+    private readonly ScopeLease?[] _slots = new ScopeLease?[capacity];
+    private int _hint;
+
+    /// <summary>Puts <paramref name="lease"/> into a free slot. The caller holds an admission slot, so one is free.</summary>
+    public void Add(ScopeLease lease)
+    {
+        var length = _slots.Length;
+        var start = (int) ((uint) Volatile.Read(ref _hint) % (uint) length);
+        for (var pass = 0; ; pass++)
+        {
+            for (var i = 0; i < length; i++)
+            {
+                var index = start + i;
+                if (index >= length)
+                    index -= length;
+                if (_slots[index] is null && Interlocked.CompareExchange(ref _slots[index], lease, null) is null)
+                {
+                    lease.Slot = index;
+                    Volatile.Write(ref _hint, index + 1);
+                    return;
+                }
+            }
+            // A releasing scope clears its slot just before it frees its admission slot; a racing add can miss it once.
+            if (pass > 1000)
+                throw new InvalidOperationException("SqlHelper's scope registry is full; this is a bug in SqlHelper.");
+            Thread.SpinWait(1 + pass);
+        }
+    }
+
+    /// <summary>Frees the slot of <paramref name="lease"/>.</summary>
+    public void Remove(ScopeLease lease)
+    {
+        if (lease.Slot >= 0)
+        {
+            Volatile.Write(ref _slots[lease.Slot], null);
+            Volatile.Write(ref _hint, lease.Slot);
+            lease.Slot = -1;
+        }
+    }
+
+    /// <summary>Copies the live leases.</summary>
+    public List<ScopeLease> Snapshot()
+    {
+        var result = new List<ScopeLease>();
+        foreach (var slot in _slots)
+        {
+            if (slot is { } lease)
+                result.Add(lease);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,54 @@
+namespace SqlHelpers.Scopes;
+
+/// <summary>
+/// The per-async-flow stack of scopes: an <see cref="AsyncLocal{T}"/> pointing at the innermost scope, each scope pointing
+/// at its parent. Scopes disposed out of order or on another flow stay linked but are skipped by every reader.
+/// </summary>
+/// <remarks>
+/// An <see cref="AsyncLocal{T}"/> change made inside an <c>async</c> method is undone when that method returns, so
+/// <see cref="Push"/> and <see cref="Pop"/> are only ever called from plain (non-async) methods.
+/// </remarks>
+internal sealed class ScopeStack
+{
+    private readonly AsyncLocal<SqlScope?> _top = new();
+
+    /// <summary>Gets the innermost open scope of the calling flow, or <c>null</c>.</summary>
+    public SqlScope? Current
+    {
+        get
+        {
+            var scope = _top.Value;
+            while (scope is not null && !scope.IsOpen)
+                scope = scope.Parent;
+            return scope;
+        }
+    }
+
+    /// <summary>Gets the scope a new scope of the calling flow nests in: the innermost one that is open or still opening.</summary>
+    public SqlScope? PeekForPush() => FirstNotEnded(_top.Value);
+
+    /// <summary>Makes <paramref name="scope"/> the innermost scope of the calling flow.</summary>
+    public void Push(SqlScope scope) => _top.Value = scope;
+
+    /// <summary>
+    /// Unlinks an ended scope from the calling flow when it is that flow's innermost scope (ignoring ended scopes above
+    /// it). Returns <c>false</c> when it is not: a live scope sits above it, or it belongs to another flow.
+    /// </summary>
+    public bool Pop(SqlScope scope)
+    {
+        var top = _top.Value;
+        while (top is not null && top != scope && top.HasEnded)
+            top = top.Parent;
+        if (top != scope)
+            return false;
+        _top.Value = FirstNotEnded(scope.Parent);
+        return true;
+    }
+
+    private static SqlScope? FirstNotEnded(SqlScope? scope)
+    {
+        while (scope is not null && scope.HasEnded)
+            scope = scope.Parent;
+        return scope;
+    }
+}

@@ -1,0 +1,349 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MySqlConnector;
+using SqlHelpers.Diagnostics;
+using SqlHelpers.Pooling;
+using SqlHelpers.Scopes;
+
+namespace SqlHelpers;
+
+/// <summary>
+/// Hands out scopes (pooled connections with their own command) and keeps, per async flow, a stack of them, so code deep
+/// in a call chain reaches the innermost scope through <see cref="Current"/> and the query helpers without anyone passing
+/// a connection around. Nested <see cref="Open()"/> calls each take their own connection and release it in LIFO order.
+/// </summary>
+/// <remarks>
+/// Create one helper per database and share it (it is thread-safe); disposing it closes its pool.
+/// </remarks>
+public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
+{
+    private readonly SqlHelperOptions _options;
+    private readonly ConnectionSource _source;
+    private readonly AdmissionGate _gate = new();
+    private readonly ScopeStack _stack = new();
+    private readonly ScopeRegistry _registry;
+    private readonly StatisticsCounters _counters = new();
+    private readonly ILogger _logger;
+    private readonly bool _ambient;
+    private readonly int _reservedForNested;
+    private long _lastScopeId;
+    private int _disposed;
+
+    /// <summary>Creates a helper over <paramref name="connectionString"/> with default options.</summary>
+    /// <param name="connectionString">A MySqlConnector connection string.</param>
+    /// <exception cref="ArgumentException">The connection string is empty or not valid.</exception>
+    public SqlHelper(string connectionString)
+        : this(new SqlHelperOptions { ConnectionString = connectionString })
+    {
+    }
+
+    /// <summary>Creates a helper with <paramref name="options"/>, validating them first. No connection is opened here.</summary>
+    /// <param name="options">The options; they are copied.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <c>null</c>.</exception>
+    /// <exception cref="ArgumentException">An option has a bad value; the message and <see cref="ArgumentException.ParamName"/> name it.</exception>
+    public SqlHelper(SqlHelperOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var connectionString = SqlHelperOptionsValidator.Validate(options);
+        _options = options.Clone();
+        _ambient = _options.Mode == ScopeMode.AsyncFlowStack;
+        _reservedForNested = _ambient ? _options.EffectiveReservedForNested : 0;
+        _registry = new ScopeRegistry(_options.MaxConnections);
+        _logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
+        _source = new ConnectionSource(connectionString, _options);
+    }
+
+    /// <summary>Gets a copy of the options the helper was built with; changing it has no effect on the helper.</summary>
+    public SqlHelperOptions Options => _options.Clone();
+
+    /// <summary>
+    /// Gets the innermost live scope of the calling async flow, or <c>null</c> when it has none (always <c>null</c> in
+    /// <see cref="ScopeMode.PerInstance"/> mode). A child flow (<c>Task.Run</c>, an un-awaited async call) sees the scopes
+    /// of the flow that started it; scopes it opens are never seen by its parent.
+    /// </summary>
+    public SqlScope? Current => _ambient ? _stack.Current : null;
+
+    /// <summary>Gets the depth of <see cref="Current"/>: 0 when the calling flow has no live scope.</summary>
+    public int Depth => Current?.Depth ?? 0;
+
+    /// <summary>
+    /// Opens a scope: takes a connection from the pool (waiting as <see cref="SqlHelperOptions.Blocking"/> says) and, in
+    /// <see cref="ScopeMode.AsyncFlowStack"/> mode, pushes it on the calling flow's stack.
+    /// </summary>
+    /// <returns>The open scope; dispose it to release the connection.</returns>
+    /// <exception cref="SqlPoolExhaustedException">No connection could be had (see its message and <see cref="SqlPoolExhaustedException.WouldDeadlock"/>).</exception>
+    /// <exception cref="MySqlException">The server could not be reached or refused the login.</exception>
+    /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
+    public SqlScope Open() => OpenCore(_ambient);
+
+    /// <summary>
+    /// Asynchronously opens a scope. In <see cref="ScopeMode.AsyncFlowStack"/> mode the scope is on the caller's stack
+    /// once the returned task completes: <c>await using var s = await db.OpenAsync();</c> leaves <c>db.Current == s</c>.
+    /// </summary>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation (the wait for a connection included).</param>
+    /// <returns>The open scope; dispose it to release the connection.</returns>
+    /// <exception cref="SqlPoolExhaustedException">No connection could be had within <see cref="SqlHelperOptions.AcquireTimeout"/>.</exception>
+    /// <exception cref="MySqlException">The server could not be reached or refused the login.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
+    public ValueTask<SqlScope> OpenAsync(CancellationToken cancellationToken = default) => OpenCoreAsync(_ambient, cancellationToken);
+
+    /// <summary>Opens <see cref="SqlHelperOptions.MinIdle"/> connections now so they are ready before the first scope.</summary>
+    /// <exception cref="MySqlException">The server could not be reached.</exception>
+    public void WarmUp()
+    {
+        ThrowIfDisposed();
+        if (_options.MinIdle > 0)
+            _source.Open().Dispose();
+    }
+
+    /// <summary>Asynchronously opens <see cref="SqlHelperOptions.MinIdle"/> connections so they are ready before the first scope.</summary>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>A task that completes when the connections are open and idle in the pool.</returns>
+    /// <exception cref="MySqlException">The server could not be reached.</exception>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (_options.MinIdle > 0)
+            await (await _source.OpenAsync(cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
+    public void ClearPool()
+    {
+        ThrowIfDisposed();
+        _source.Clear();
+    }
+
+    /// <summary>Asynchronously closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
+    /// <returns>A task that completes when the idle connections are closed.</returns>
+    public Task ClearPoolAsync()
+    {
+        ThrowIfDisposed();
+        return _source.ClearAsync();
+    }
+
+    /// <summary>Gets a snapshot of the helper's counters.</summary>
+    /// <returns>The counters as they are now.</returns>
+    public SqlHelperStatistics GetStatistics()
+    {
+        var live = _registry.Snapshot();
+        var byDepth = new int[live.Count == 0 ? 0 : live.Max(static l => l.Depth)];
+        foreach (var lease in live)
+            byDepth[lease.Depth - 1]++;
+        return new SqlHelperStatistics
+        {
+            OpenScopes = _counters.OpenScopes,
+            PeakOpenScopes = _counters.PeakOpenScopes,
+            ScopesOpened = _counters.ScopesOpened,
+            AcquireWaits = _counters.AcquireWaits,
+            AcquireTimeouts = _counters.AcquireTimeouts,
+            PoolExhaustions = _counters.Exhaustions,
+            TotalAcquireWait = _counters.TotalAcquireWait,
+            MisnestedDisposals = _counters.MisnestedDisposals,
+            MaxConnections = _options.MaxConnections,
+            HeldConnections = _gate.Held,
+            OpenScopesByDepth = byDepth,
+        };
+    }
+
+    /// <summary>Gets a snapshot of the live scopes of every flow: flow, depth, age and, with <see cref="SqlHelperOptions.CaptureOpenSite"/>, where each was opened.</summary>
+    /// <returns>The live scopes, oldest first.</returns>
+    public IReadOnlyList<SqlScopeInfo> GetOpenScopes() =>
+        [.. _registry.Snapshot().OrderBy(static l => l.OpenedTimestamp).Select(Describe)];
+
+    /// <summary>
+    /// Closes the pool. Scopes still open are reported through the logger; their connections are closed when they are
+    /// disposed. Opens waiting for a connection fail with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!BeginDispose())
+            return;
+        _source.Dispose();
+    }
+
+    /// <summary>Asynchronously closes the pool; see <see cref="Dispose"/>.</summary>
+    /// <returns>A task that completes when the idle connections are closed.</returns>
+    public ValueTask DisposeAsync() => BeginDispose() ? _source.DisposeAsync() : default;
+
+    /// <summary>Returns a description of the helper that names its mode and server, never its password.</summary>
+    /// <returns>A description such as <c>SqlHelper(AsyncFlowStack, Server=127.0.0.1;Port=3306;Database=app;User ID=app, 2/20 held)</c>.</returns>
+    public override string ToString() =>
+        $"SqlHelper({_options.Mode}, {_source.Description}, {_gate.Held}/{_options.MaxConnections} held)";
+
+    internal long SessionInitRuns => _source.SessionInitRuns;
+
+    /// <summary>Called by a scope that has just ended (on the flow that disposed it): unlinks it and reports misnesting.</summary>
+    internal void OnScopeEnding(SqlScope scope)
+    {
+        if (!_ambient)
+            return;
+        if (scope.HasLiveChildren)
+        {
+            _counters.Misnested();
+            Log.ScopeMisnested(_logger, scope.Lease.Id, scope.Lease.FlowId, scope.Depth);
+        }
+        _stack.Pop(scope);
+        scope.Parent?.ChildEnded();
+    }
+
+    internal void Release(ScopeLease lease)
+    {
+        if (!lease.TryMarkReleased())
+            return;
+        try
+        {
+            lease.Connection?.Dispose();
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Log.ScopeReleaseFailed(_logger, ex, lease.Id);
+        }
+        finally
+        {
+            Closed(lease);
+        }
+    }
+
+    internal async ValueTask ReleaseAsync(ScopeLease lease, MySqlCommand? command)
+    {
+        if (command is not null)
+            await command.DisposeAsync().ConfigureAwait(false);
+        if (!lease.TryMarkReleased())
+            return;
+        try
+        {
+            if (lease.Connection is { } connection)
+                await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Log.ScopeReleaseFailed(_logger, ex, lease.Id);
+        }
+        finally
+        {
+            Closed(lease);
+        }
+    }
+
+    /// <summary>Opens a scope, on the calling flow's stack when <paramref name="push"/> is set, else on its own.</summary>
+    private SqlScope OpenCore(bool push)
+    {
+        ThrowIfDisposed();
+        var parent = push ? _stack.PeekForPush() : null;
+        var scope = NewScope(parent);
+        Admit(scope.Lease, parent);
+        try
+        {
+            scope.Activate(_source.Open());
+        }
+        catch
+        {
+            ReleaseAdmission(scope.Lease);
+            throw;
+        }
+        OnOpened(scope);
+        if (push)
+        {
+            parent?.ChildStarted();
+            _stack.Push(scope);
+        }
+        return scope;
+    }
+
+    private ValueTask<SqlScope> OpenCoreAsync(bool push, CancellationToken cancellationToken)
+    {
+        // Not an async method: the push below must land in the caller's flow. The scope goes on the stack now, still
+        // opening (readers skip it), and becomes visible when the open completes; a failed open leaves it skipped forever.
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<SqlScope>(cancellationToken);
+        var parent = push ? _stack.PeekForPush() : null;
+        var scope = NewScope(parent);
+        if (push)
+        {
+            parent?.ChildStarted();
+            _stack.Push(scope);
+        }
+        return CompleteOpenAsync(scope, parent, cancellationToken);
+    }
+
+    private async ValueTask<SqlScope> CompleteOpenAsync(SqlScope scope, SqlScope? parent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AdmitAsync(scope.Lease, parent, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            scope.MarkFailed();
+            throw;
+        }
+        try
+        {
+            scope.Activate(await _source.OpenAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            ReleaseAdmission(scope.Lease);
+            scope.MarkFailed();
+            throw;
+        }
+        OnOpened(scope);
+        return scope;
+    }
+
+    private SqlScope NewScope(SqlScope? parent)
+    {
+        var id = Interlocked.Increment(ref _lastScopeId);
+        var openSite = _options.CaptureOpenSite ? new StackTrace(2, fNeedFileInfo: true).ToString() : null;
+        var lease = new ScopeLease(id, parent?.Lease.FlowId ?? id, (parent?.Depth ?? 0) + 1, openSite);
+        return new SqlScope(this, parent, lease);
+    }
+
+    private void OnOpened(SqlScope scope)
+    {
+        _counters.ScopeOpened();
+        if (_logger.IsEnabled(LogLevel.Trace))
+            Log.ScopeOpened(_logger, scope.Lease.Id, scope.Lease.FlowId, scope.Depth, scope.Lease.ConnectionId ?? 0);
+    }
+
+    private void Closed(ScopeLease lease)
+    {
+        _counters.ScopeClosed();
+        ReleaseAdmission(lease);
+        if (_logger.IsEnabled(LogLevel.Trace))
+            Log.ScopeClosed(_logger, lease.Id, lease.FlowId, lease.Depth, lease.Age.TotalSeconds);
+    }
+
+    private void ReleaseAdmission(ScopeLease lease)
+    {
+        _registry.Remove(lease);
+        _gate.Release();
+    }
+
+    private SqlScopeInfo Describe(ScopeLease lease) => new()
+    {
+        ScopeId = lease.Id,
+        FlowId = lease.FlowId,
+        Depth = lease.Depth,
+        Age = lease.Age,
+        ConnectionId = lease.ConnectionId,
+        ThreadId = lease.ThreadId,
+        OpenSite = lease.OpenSite,
+    };
+
+    private bool BeginDispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return false;
+        _gate.FailAll(new ObjectDisposedException(nameof(SqlHelper), "The SqlHelper was disposed while this open was waiting for a connection."));
+        foreach (var scope in GetOpenScopes())
+            Log.ScopeStillOpenAtHelperDispose(_logger, scope, scope.OpenSite is null ? "" : $", opened at:\n{scope.OpenSite}");
+        return true;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}

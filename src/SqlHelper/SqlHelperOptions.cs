@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+
+namespace SqlHelpers;
+
+/// <summary>
+/// Configures a <see cref="SqlHelper"/>. The options are validated when the helper is built and copied, so changing this
+/// object afterwards has no effect on a helper that already exists.
+/// </summary>
+public sealed class SqlHelperOptions
+{
+    /// <summary>The default for <see cref="MaxConnections"/>.</summary>
+    public const int DefaultMaxConnections = 100;
+
+    /// <summary>The default for <see cref="AcquireTimeout"/>: 15 seconds.</summary>
+    public static readonly TimeSpan DefaultAcquireTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Gets or sets the MySqlConnector connection string. Pool sizes in it are replaced by <see cref="MaxConnections"/> and
+    /// <see cref="MinIdle"/>; everything else (including <c>ConnectionReset</c>, on by default) is passed through.
+    /// </summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Gets or sets how scopes are tracked. The default is <see cref="ScopeMode.AsyncFlowStack"/>.</summary>
+    public ScopeMode Mode { get; set; } = ScopeMode.AsyncFlowStack;
+
+    /// <summary>
+    /// Gets or sets the hard cap on connections held by live scopes of the helper (PooledDB's <c>maxconnections</c>).
+    /// MySqlConnector's pool is sized to match. The default is 100.
+    /// </summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
+    /// <summary>
+    /// Gets or sets how many connections are opened ahead of use and kept ready (PooledDB's <c>mincached</c>). They are
+    /// opened by <see cref="SqlHelper.WarmUp"/> / <see cref="SqlHelper.WarmUpAsync"/>, or with the first scope. The default is 0.
+    /// </summary>
+    public int MinIdle { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether <see cref="SqlHelper.Open()"/> waits (up to <see cref="AcquireTimeout"/>) when every connection
+    /// is in use. When <c>false</c>, it fails at once with <see cref="SqlPoolExhaustedException"/>. The default is <c>true</c>.
+    /// </summary>
+    public bool Blocking { get; set; } = true;
+
+    /// <summary>Gets or sets how long an open waits for a free connection when <see cref="Blocking"/> is on. The default is 15 s.</summary>
+    public TimeSpan AcquireTimeout { get; set; } = DefaultAcquireTimeout;
+
+    /// <summary>
+    /// Gets or sets SQL statements run on a connection before a scope gets it, after a new physical connection is made and
+    /// after every session reset (PooledDB's <c>setsession</c>, which PooledDB loses on reconnect; these are not lost).
+    /// </summary>
+    public IList<string> SessionInit { get; set; } = [];
+
+    /// <summary>
+    /// Gets or sets how many connections only nested scopes may take, so that outermost scopes cannot starve the scopes
+    /// nested inside them. A scope at depth <c>d</c> is admitted only while fewer than
+    /// <c>MaxConnections - max(0, ReservedForNested - (d - 1))</c> connections are held, which makes nesting up to
+    /// <c>ReservedForNested + 1</c> deep deadlock-free. <c>null</c> (the default) means 1, or 0 when <see cref="MaxConnections"/> is 1.
+    /// </summary>
+    public int? ReservedForNested { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a scope records the stack trace of the code that opened it, shown in exhaustion messages and
+    /// leak reports. Off by default: a stack trace costs microseconds per open.
+    /// </summary>
+    public bool CaptureOpenSite { get; set; }
+
+    /// <summary>Gets or sets the logger factory for SqlHelper's own events (and MySqlConnector's). <c>null</c> logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Gets the effective <see cref="ReservedForNested"/>: the configured value, or the default for <see cref="MaxConnections"/>.</summary>
+    internal int EffectiveReservedForNested => ReservedForNested ?? (MaxConnections > 1 ? 1 : 0);
+
+    internal SqlHelperOptions Clone() => new()
+    {
+        ConnectionString = ConnectionString,
+        Mode = Mode,
+        MaxConnections = MaxConnections,
+        MinIdle = MinIdle,
+        Blocking = Blocking,
+        AcquireTimeout = AcquireTimeout,
+        SessionInit = [.. SessionInit ?? []],
+        ReservedForNested = ReservedForNested,
+        CaptureOpenSite = CaptureOpenSite,
+        LoggerFactory = LoggerFactory,
+    };
+}

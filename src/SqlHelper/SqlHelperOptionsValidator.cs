@@ -1,0 +1,62 @@
+using MySqlConnector;
+
+namespace SqlHelpers;
+
+/// <summary>
+/// Checks <see cref="SqlHelperOptions"/> when a helper is built, so a bad value fails at construction with the option's
+/// name instead of surprising the first caller.
+/// </summary>
+internal static class SqlHelperOptionsValidator
+{
+    /// <summary>Validates <paramref name="options"/> and returns its parsed connection string.</summary>
+    /// <exception cref="ArgumentException">An option has a bad value; the message names it.</exception>
+    public static MySqlConnectionStringBuilder Validate(SqlHelperOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = ParseConnectionString(options.ConnectionString);
+
+        if (options.MaxConnections <= 0)
+            throw Fail(nameof(SqlHelperOptions.MaxConnections), $"MaxConnections must be at least 1, but was {options.MaxConnections}.");
+        if (options.MinIdle < 0)
+            throw Fail(nameof(SqlHelperOptions.MinIdle), $"MinIdle must not be negative, but was {options.MinIdle}.");
+        if (options.MinIdle > options.MaxConnections)
+            throw Fail(nameof(SqlHelperOptions.MinIdle), $"MinIdle ({options.MinIdle}) must not exceed MaxConnections ({options.MaxConnections}).");
+        if (options.AcquireTimeout < TimeSpan.Zero || options.AcquireTimeout > TimeSpan.FromMilliseconds(int.MaxValue))
+            throw Fail(nameof(SqlHelperOptions.AcquireTimeout), $"AcquireTimeout must be between zero and {TimeSpan.FromMilliseconds(int.MaxValue)}, but was {options.AcquireTimeout}.");
+        if (options.ReservedForNested is { } reserved && (reserved < 0 || reserved >= options.MaxConnections))
+            throw Fail(nameof(SqlHelperOptions.ReservedForNested), $"ReservedForNested must be at least 0 and less than MaxConnections ({options.MaxConnections}), but was {reserved}.");
+        if (!Enum.IsDefined(options.Mode))
+            throw Fail(nameof(SqlHelperOptions.Mode), $"Mode {(int) options.Mode} is not a defined ScopeMode.");
+        if (options.SessionInit is { } init)
+        {
+            for (var i = 0; i < init.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(init[i]))
+                    throw Fail(nameof(SqlHelperOptions.SessionInit), $"SessionInit[{i}] is empty; every entry must be an SQL statement.");
+            }
+        }
+
+        return builder;
+    }
+
+    private static MySqlConnectionStringBuilder ParseConnectionString(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw Fail(nameof(SqlHelperOptions.ConnectionString), "ConnectionString is required, but was empty.");
+        try
+        {
+            var builder = new MySqlConnectionStringBuilder(connectionString);
+            // Reading every option makes the builder parse its values now (bad numbers, enums, booleans).
+            foreach (var key in builder.Keys.Cast<string>().ToList())
+                _ = builder[key];
+            return builder;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            var message = SecretRedactor.Redact(ex.Message, connectionString);
+            throw new ArgumentException($"ConnectionString is not valid: {message}", nameof(SqlHelperOptions.ConnectionString));
+        }
+    }
+
+    private static ArgumentException Fail(string optionName, string message) => new(message, optionName);
+}

@@ -1,0 +1,44 @@
+namespace SqlHelpers;
+
+/// <summary>A snapshot of a <see cref="SqlHelper"/>'s counters, taken by <see cref="SqlHelper.GetStatistics"/>.</summary>
+public sealed class SqlHelperStatistics
+{
+    /// <summary>Gets the number of live scopes of the helper, across all flows (scopes that joined another scope included).</summary>
+    public int OpenScopes { get; init; }
+
+    /// <summary>Gets the highest <see cref="OpenScopes"/> seen since the helper was built.</summary>
+    public int PeakOpenScopes { get; init; }
+
+    /// <summary>Gets the number of scopes opened successfully since the helper was built.</summary>
+    public long ScopesOpened { get; init; }
+
+    /// <summary>Gets the number of opens that had to wait for a free connection.</summary>
+    public long AcquireWaits { get; init; }
+
+    /// <summary>Gets the number of opens that gave up waiting and threw <see cref="SqlPoolExhaustedException"/> after <see cref="SqlHelperOptions.AcquireTimeout"/>.</summary>
+    public long AcquireTimeouts { get; init; }
+
+    /// <summary>Gets the number of opens that failed with <see cref="SqlPoolExhaustedException"/> for any reason (timeout, non-blocking, would deadlock).</summary>
+    public long PoolExhaustions { get; init; }
+
+    /// <summary>Gets the total time opens spent waiting for a free connection.</summary>
+    public TimeSpan TotalAcquireWait { get; init; }
+
+    /// <summary>Gets the number of scopes disposed while a scope nested in them was still open.</summary>
+    public long MisnestedDisposals { get; init; }
+
+    /// <summary>Gets the helper's <see cref="SqlHelperOptions.MaxConnections"/>.</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>Gets the number of connections held by live scopes (or being opened for them) right now.</summary>
+    public int HeldConnections { get; init; }
+
+    /// <summary>Gets the number of live scopes holding a connection, by depth: index 0 is depth 1.</summary>
+    public IReadOnlyList<int> OpenScopesByDepth { get; init; } = [];
+
+    /// <summary>Returns a one-line summary of the counters.</summary>
+    /// <returns>A summary such as <c>OpenScopes=2 (peak 5), Held=2/20, Opened=120, Waits=3 (0.012 s), Timeouts=0, Misnested=0</c>.</returns>
+    public override string ToString() =>
+        $"OpenScopes={OpenScopes} (peak {PeakOpenScopes}), Held={HeldConnections}/{MaxConnections}, Opened={ScopesOpened}, " +
+        $"Waits={AcquireWaits} ({TotalAcquireWait.TotalSeconds:0.###} s), Timeouts={AcquireTimeouts}, Exhaustions={PoolExhaustions}, Misnested={MisnestedDisposals}";
+}

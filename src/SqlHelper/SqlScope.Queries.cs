@@ -1,0 +1,111 @@
+using Dapper;
+using MySqlConnector;
+
+namespace SqlHelpers;
+
+// The seed's fetchall / fetchone / execute, bound to this scope's connection (Dapper underneath).
+public sealed partial class SqlScope
+{
+    /// <summary>Runs a query and returns every row, mapped to <typeparamref name="T"/> (the seed's <c>fetchall</c>).</summary>
+    /// <typeparam name="T">The row type: a class with settable members or a constructor matching the columns, or a scalar for one-column results.</typeparam>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members (or a <see cref="DynamicParameters"/>) supply the <c>@name</c> parameters.</param>
+    /// <returns>The rows, in the order the server sent them.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null) =>
+        PrepareConnection(sql).Query<T>(sql, param, transaction: null).AsList();
+
+    /// <summary>Asynchronously runs a query and returns every row, mapped to <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The row type.</typeparam>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The rows, in the order the server sent them.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public async Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
+    {
+        var rows = await PrepareConnection(sql).QueryAsync<T>(Define(sql, param, cancellationToken)).ConfigureAwait(false);
+        return rows.AsList();
+    }
+
+    /// <summary>Runs a query and returns its first row, or <c>default</c> when there is none (the seed's <c>fetchone</c>).</summary>
+    /// <typeparam name="T">The row type.</typeparam>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
+    /// <returns>The first row, or <c>default</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public T? FetchOne<T>(string sql, object? param = null) =>
+        PrepareConnection(sql).QueryFirstOrDefault<T>(sql, param, transaction: null);
+
+    /// <summary>Asynchronously runs a query and returns its first row, or <c>default</c> when there is none.</summary>
+    /// <typeparam name="T">The row type.</typeparam>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The first row, or <c>default</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        PrepareConnection(sql).QueryFirstOrDefaultAsync<T>(Define(sql, param, cancellationToken));
+
+    /// <summary>Runs a statement and returns the number of rows it affected.</summary>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters; a sequence runs the statement once per element.</param>
+    /// <returns>The number of rows affected.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public int Execute(string sql, object? param = null) =>
+        PrepareConnection(sql).Execute(sql, param, transaction: null);
+
+    /// <summary>Asynchronously runs a statement and returns the number of rows it affected.</summary>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The number of rows affected.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        PrepareConnection(sql).ExecuteAsync(Define(sql, param, cancellationToken));
+
+    /// <summary>Runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
+    /// <returns>The value, or <c>default</c> when there is no row or it is <c>NULL</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public T? ExecuteScalar<T>(string sql, object? param = null) =>
+        PrepareConnection(sql).ExecuteScalar<T>(sql, param, transaction: null);
+
+    /// <summary>Asynchronously runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The value, or <c>default</c> when there is no row or it is <c>NULL</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="MySqlException">The server rejected the statement.</exception>
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        PrepareConnection(sql).ExecuteScalarAsync<T>(Define(sql, param, cancellationToken));
+
+    private MySqlConnection PrepareConnection(string sql)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        ThrowIfNotLive();
+        return _lease.Connection!;
+    }
+
+    private static CommandDefinition Define(string sql, object? param, CancellationToken cancellationToken) =>
+        new(sql, param, transaction: null, cancellationToken: cancellationToken);
+}
