@@ -17,6 +17,8 @@ public sealed class SqlHelperOptions
     /// <summary>
     /// Gets or sets the MySqlConnector connection string. Pool sizes in it are replaced by <see cref="MaxConnections"/> and
     /// <see cref="MinIdle"/>; everything else (including <c>ConnectionReset</c>, on by default) is passed through.
+    /// <c>AllowUserVariables</c> is turned on unless the string sets it, so session variables (<c>SET @x = 1</c>) work in
+    /// SQL and in <see cref="SessionInit"/>; set <c>AllowUserVariables=false</c> to make an undefined <c>@name</c> an error.
     /// </summary>
     public string ConnectionString { get; set; } = "";
 

@@ -19,6 +19,10 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options)
     {
+        // SessionInit and seed-style SQL use session variables (SET @tenant = ...), which MySqlConnector rejects as
+        // undefined parameters unless AllowUserVariables is on. A connection string that sets it explicitly wins.
+        if (!builder.ContainsKey("AllowUserVariables"))
+            builder.AllowUserVariables = true;
         builder.Pooling = true;
         builder.MaximumPoolSize = (uint) options.MaxConnections;
         builder.MinimumPoolSize = (uint) options.MinIdle;
