@@ -5,6 +5,7 @@ using MySqlConnector;
 using SqlHelpers.Diagnostics;
 using SqlHelpers.Pooling;
 using SqlHelpers.Scopes;
+using SqlHelpers.Transactions;
 
 namespace SqlHelpers;
 
@@ -25,6 +26,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     private readonly ScopeRegistry _registry;
     private readonly StatisticsCounters _counters = new();
     private readonly ILogger _logger;
+    private readonly SelfDeadlockDetector _selfDeadlockDetector;
     private readonly bool _ambient;
     private readonly int _reservedForNested;
     private long _lastScopeId;
@@ -52,6 +54,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         _registry = new ScopeRegistry(_options.MaxConnections);
         _logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
         _source = new ConnectionSource(connectionString, _options);
+        _selfDeadlockDetector = new SelfDeadlockDetector(_source.ConnectionString, _options.SelfDeadlockDetectionDelay, _logger);
     }
 
     /// <summary>Gets a copy of the options the helper was built with; changing it has no effect on the helper.</summary>
@@ -76,6 +79,29 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <exception cref="MySqlException">The server could not be reached or refused the login.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
     public SqlScope Open() => OpenCore(_ambient);
+
+    /// <summary>
+    /// Opens a scope that either takes its own connection (<see cref="ScopeOption.RequiresNew"/>, as <see cref="Open()"/>)
+    /// or joins <see cref="Current"/> (<see cref="ScopeOption.Required"/>): same connection and transaction, nothing taken
+    /// from the pool, and disposing it ends neither.
+    /// </summary>
+    /// <param name="option">Whether to join the current scope.</param>
+    /// <returns>The open scope; dispose it.</returns>
+    /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
+    public SqlScope Open(ScopeOption option) =>
+        option == ScopeOption.Required && Current is { } current ? OpenJoined(current) : OpenCore(_ambient);
+
+    /// <summary>Asynchronously opens a scope that takes its own connection or joins <see cref="Current"/>; see <see cref="Open(ScopeOption)"/>.</summary>
+    /// <param name="option">Whether to join the current scope.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The open scope; dispose it.</returns>
+    /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
+    public ValueTask<SqlScope> OpenAsync(ScopeOption option, CancellationToken cancellationToken = default) =>
+        option == ScopeOption.Required && Current is { } current
+            ? ValueTask.FromResult(OpenJoined(current))
+            : OpenCoreAsync(_ambient, cancellationToken);
 
     /// <summary>
     /// Asynchronously opens a scope. In <see cref="ScopeMode.AsyncFlowStack"/> mode the scope is on the caller's stack
@@ -193,6 +219,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     {
         if (!lease.TryMarkReleased())
             return;
+        if (lease.IsJoined)
+        {
+            _counters.ScopeClosed();
+            return;
+        }
         try
         {
             lease.Connection?.Dispose();
@@ -213,6 +244,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             await command.DisposeAsync().ConfigureAwait(false);
         if (!lease.TryMarkReleased())
             return;
+        if (lease.IsJoined)
+        {
+            _counters.ScopeClosed();
+            return;
+        }
         try
         {
             if (lease.Connection is { } connection)
@@ -292,6 +328,40 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             throw;
         }
         OnOpened(scope);
+        return scope;
+    }
+
+    /// <summary>
+    /// Starts watching a statement of <paramref name="scope"/> when an enclosing scope of its flow has a transaction open
+    /// on another connection; returns <c>null</c> (no cost) otherwise.
+    /// </summary>
+    internal SelfDeadlockGuard? TryGuardAgainstSelfDeadlock(SqlScope scope)
+    {
+        if (!_selfDeadlockDetector.IsEnabled)
+            return null;
+        List<LockHolder>? holders = null;
+        var connectionId = scope.Lease.ConnectionId ?? 0;
+        for (var enclosing = scope.Parent; enclosing is not null; enclosing = enclosing.Parent)
+        {
+            var owner = enclosing.Owner;
+            if (owner.IsOpen && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
+                (holders ??= []).Add(new LockHolder(id, owner.Depth));
+        }
+        return holders is null ? null : new SelfDeadlockGuard(_selfDeadlockDetector, connectionId, scope.Depth, [.. holders]);
+    }
+
+    private SqlScope OpenJoined(SqlScope current)
+    {
+        ThrowIfDisposed();
+        var owner = current.Owner;
+        var id = Interlocked.Increment(ref _lastScopeId);
+        var openSite = _options.CaptureOpenSite ? new StackTrace(2, fNeedFileInfo: true).ToString() : null;
+        var lease = new ScopeLease(id, current.Lease.FlowId, current.Depth + 1, openSite, isJoined: true);
+        var scope = new SqlScope(this, current, lease, joinTarget: owner);
+        scope.Activate(owner.Lease.Connection!);
+        OnOpened(scope);
+        current.ChildStarted();
+        _stack.Push(scope);
         return scope;
     }
 

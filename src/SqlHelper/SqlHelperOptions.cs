@@ -66,6 +66,14 @@ public sealed class SqlHelperOptions
     /// </summary>
     public bool CaptureOpenSite { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long a statement of a nested scope may wait while an enclosing scope of the same flow holds a
+    /// transaction on another connection, before SqlHelper looks at the server's lock waits to see whether that enclosing
+    /// scope is what it waits for (then it fails with <see cref="SqlSelfDeadlockException"/> instead of waiting
+    /// <c>innodb_lock_wait_timeout</c>). The default is 0.5 s; <see cref="Timeout.InfiniteTimeSpan"/> turns detection off.
+    /// </summary>
+    public TimeSpan SelfDeadlockDetectionDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Gets or sets the logger factory for SqlHelper's own events (and MySqlConnector's). <c>null</c> logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -84,5 +92,6 @@ public sealed class SqlHelperOptions
         ReservedForNested = ReservedForNested,
         CaptureOpenSite = CaptureOpenSite,
         LoggerFactory = LoggerFactory,
+        SelfDeadlockDetectionDelay = SelfDeadlockDetectionDelay,
     };
 }

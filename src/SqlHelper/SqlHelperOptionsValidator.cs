@@ -25,6 +25,8 @@ internal static class SqlHelperOptionsValidator
             throw Fail(nameof(SqlHelperOptions.AcquireTimeout), $"AcquireTimeout must be between zero and {TimeSpan.FromMilliseconds(int.MaxValue)}, but was {options.AcquireTimeout}.");
         if (options.ReservedForNested is { } reserved && (reserved < 0 || reserved >= options.MaxConnections))
             throw Fail(nameof(SqlHelperOptions.ReservedForNested), $"ReservedForNested must be at least 0 and less than MaxConnections ({options.MaxConnections}), but was {reserved}.");
+        if (options.SelfDeadlockDetectionDelay <= TimeSpan.Zero && options.SelfDeadlockDetectionDelay != Timeout.InfiniteTimeSpan)
+            throw Fail(nameof(SqlHelperOptions.SelfDeadlockDetectionDelay), $"SelfDeadlockDetectionDelay must be positive or Timeout.InfiniteTimeSpan, but was {options.SelfDeadlockDetectionDelay}.");
         if (!Enum.IsDefined(options.Mode))
             throw Fail(nameof(SqlHelperOptions.Mode), $"Mode {(int) options.Mode} is not a defined ScopeMode.");
         if (options.SessionInit is { } init)

@@ -1,9 +1,12 @@
 using Dapper;
 using MySqlConnector;
+using SqlHelpers.Transactions;
 
 namespace SqlHelpers;
 
-// The seed's fetchall / fetchone / execute, bound to this scope's connection (Dapper underneath).
+// The seed's fetchall / fetchone / execute, bound to this scope's connection and transaction (Dapper underneath).
+// While an enclosing scope of the same flow holds a transaction on another connection, each statement is watched by a
+// SelfDeadlockGuard; otherwise there is no guard and no extra cost.
 public sealed partial class SqlScope
 {
     /// <summary>Runs a query and returns every row, mapped to <typeparamref name="T"/> (the seed's <c>fetchall</c>).</summary>
@@ -14,8 +17,22 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null) =>
-        PrepareConnection(sql).Query<T>(sql, param, transaction: null).AsList();
+    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        try
+        {
+            return connection.Query<T>(sql, param, Transaction).AsList();
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
 
     /// <summary>Asynchronously runs a query and returns every row, mapped to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -28,7 +45,8 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public async Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
     {
-        var rows = await PrepareConnection(sql).QueryAsync<T>(Define(sql, param, cancellationToken)).ConfigureAwait(false);
+        var connection = PrepareConnection(sql, out var guard);
+        var rows = await Watch(guard, connection.QueryAsync<T>(Define(sql, param, cancellationToken))).ConfigureAwait(false);
         return rows.AsList();
     }
 
@@ -40,8 +58,22 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public T? FetchOne<T>(string sql, object? param = null) =>
-        PrepareConnection(sql).QueryFirstOrDefault<T>(sql, param, transaction: null);
+    public T? FetchOne<T>(string sql, object? param = null)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        try
+        {
+            return connection.QueryFirstOrDefault<T>(sql, param, Transaction);
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
 
     /// <summary>Asynchronously runs a query and returns its first row, or <c>default</c> when there is none.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -52,8 +84,11 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        PrepareConnection(sql).QueryFirstOrDefaultAsync<T>(Define(sql, param, cancellationToken));
+    public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        return Watch(guard, connection.QueryFirstOrDefaultAsync<T>(Define(sql, param, cancellationToken)));
+    }
 
     /// <summary>Runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
@@ -62,8 +97,22 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public int Execute(string sql, object? param = null) =>
-        PrepareConnection(sql).Execute(sql, param, transaction: null);
+    public int Execute(string sql, object? param = null)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        try
+        {
+            return connection.Execute(sql, param, Transaction);
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
 
     /// <summary>Asynchronously runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
@@ -73,8 +122,11 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        PrepareConnection(sql).ExecuteAsync(Define(sql, param, cancellationToken));
+    public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        return Watch(guard, connection.ExecuteAsync(Define(sql, param, cancellationToken)));
+    }
 
     /// <summary>Runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -84,8 +136,22 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public T? ExecuteScalar<T>(string sql, object? param = null) =>
-        PrepareConnection(sql).ExecuteScalar<T>(sql, param, transaction: null);
+    public T? ExecuteScalar<T>(string sql, object? param = null)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        try
+        {
+            return connection.ExecuteScalar<T>(sql, param, Transaction);
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
 
     /// <summary>Asynchronously runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -96,16 +162,39 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        PrepareConnection(sql).ExecuteScalarAsync<T>(Define(sql, param, cancellationToken));
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
+    {
+        var connection = PrepareConnection(sql, out var guard);
+        return Watch(guard, connection.ExecuteScalarAsync<T>(Define(sql, param, cancellationToken)));
+    }
 
-    private MySqlConnection PrepareConnection(string sql)
+    private MySqlConnection PrepareConnection(string sql, out SelfDeadlockGuard? guard)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
+        guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
         return _lease.Connection!;
     }
 
-    private static CommandDefinition Define(string sql, object? param, CancellationToken cancellationToken) =>
-        new(sql, param, transaction: null, cancellationToken: cancellationToken);
+    private CommandDefinition Define(string sql, object? param, CancellationToken cancellationToken) =>
+        new(sql, param, Transaction, cancellationToken: cancellationToken);
+
+    private static Task<T> Watch<T>(SelfDeadlockGuard? guard, Task<T> statement) =>
+        guard is null ? statement : WatchAsync(guard, statement);
+
+    private static async Task<T> WatchAsync<T>(SelfDeadlockGuard guard, Task<T> statement)
+    {
+        try
+        {
+            return await statement.ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (guard.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        finally
+        {
+            guard.Dispose();
+        }
+    }
 }

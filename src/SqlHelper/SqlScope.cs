@@ -18,15 +18,18 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
 
     private readonly SqlHelper _helper;
     private readonly ScopeLease _lease;
+    private readonly SqlScope? _joinTarget;
     private MySqlCommand? _command;
     private int _state;
     private int _liveChildren;
+    private bool _transactionOwner;
 
-    internal SqlScope(SqlHelper helper, SqlScope? parent, ScopeLease lease)
+    internal SqlScope(SqlHelper helper, SqlScope? parent, ScopeLease lease, SqlScope? joinTarget = null)
     {
         _helper = helper;
         Parent = parent;
         _lease = lease;
+        _joinTarget = joinTarget;
     }
 
     /// <summary>Gets the open connection this scope holds.</summary>
@@ -50,7 +53,9 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfNotLive();
-            return _command ??= _lease.Connection!.CreateCommand();
+            var command = _command ??= _lease.Connection!.CreateCommand();
+            command.Transaction = Transaction;
+            return command;
         }
     }
 
@@ -64,6 +69,9 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
     internal SqlScope? Parent { get; }
 
     internal ScopeLease Lease => _lease;
+
+    /// <summary>Gets the scope that owns the connection: this one, or the one it joined.</summary>
+    internal SqlScope Owner => _joinTarget ?? this;
 
     internal bool IsOpen => Volatile.Read(ref _state) == Live;
 
@@ -79,6 +87,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         var command = _command;
         _command = null;
         command?.Dispose();
+        RollbackJoinedTransaction();
         _helper.Release(_lease);
     }
 
@@ -92,6 +101,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
             return default;
         var command = _command;
         _command = null;
+        RollbackJoinedTransaction();
         return _helper.ReleaseAsync(_lease, command);
     }
 
@@ -138,10 +148,12 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
 
     private void ThrowIfNotLive()
     {
-        if (Volatile.Read(ref _state) != Live)
+        if (Volatile.Read(ref _state) != Live || (_joinTarget is not null && !_joinTarget.IsOpen))
             ThrowNotLive();
     }
 
     private void ThrowNotLive() => throw new ObjectDisposedException(nameof(SqlScope),
-        Volatile.Read(ref _state) == Opening ? "The scope is still opening." : "The scope has been disposed; its connection is back in the pool.");
+        Volatile.Read(ref _state) == Opening ? "The scope is still opening."
+        : Volatile.Read(ref _state) == Live ? "The scope this one joined has been disposed, and its connection with it."
+        : "The scope has been disposed; its connection is back in the pool.");
 }

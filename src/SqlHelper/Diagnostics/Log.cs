@@ -25,4 +25,13 @@ internal static partial class Log
 
     [LoggerMessage(EventIds.WarmUpFailed, LogLevel.Warning, "Opening the MinIdle connections failed")]
     public static partial void WarmUpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventIds.SelfDeadlockDetectionOff, LogLevel.Warning, "Detection of nested scopes waiting on their own flow's locks is off: the server refused to show lock waits ({Reason}). Grant PROCESS (MariaDB) or performance_schema access (MySQL 8) to enable it; until then innodb_lock_wait_timeout applies")]
+    public static partial void SelfDeadlockDetectionOff(ILogger logger, string reason);
+
+    [LoggerMessage(EventIds.SelfDeadlockCheckFailed, LogLevel.Debug, "Looking up lock waits failed")]
+    public static partial void SelfDeadlockCheckFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventIds.TransactionRetry, LogLevel.Warning, "Transaction attempt {Attempt} of {MaxAttempts} failed with MySQL error {ErrorNumber}; rolled back, retrying in {DelayMs} ms")]
+    public static partial void TransactionRetry(ILogger logger, int attempt, int maxAttempts, int errorNumber, int delayMs);
 }

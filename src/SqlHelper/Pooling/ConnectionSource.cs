@@ -23,6 +23,10 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         // undefined parameters unless AllowUserVariables is on. A connection string that sets it explicitly wins.
         if (!builder.ContainsKey("AllowUserVariables"))
             builder.AllowUserVariables = true;
+        // A scope's transaction covers every command on its connection, including ones the user builds on
+        // scope.Connection without setting MySqlCommand.Transaction.
+        if (!builder.ContainsKey("IgnoreCommandTransaction"))
+            builder.IgnoreCommandTransaction = true;
         builder.Pooling = true;
         builder.MaximumPoolSize = (uint) options.MaxConnections;
         builder.MinimumPoolSize = (uint) options.MinIdle;
@@ -32,6 +36,9 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         _loggerFactory = options.LoggerFactory;
         _dataSource = Build();
     }
+
+    /// <summary>Gets the connection string the pool uses (with its password): for SqlHelper's own side connections only.</summary>
+    public string ConnectionString => _connectionString;
 
     /// <summary>Gets a description of the server and user, never the password.</summary>
     public string Description { get; }

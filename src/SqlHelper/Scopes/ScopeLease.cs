@@ -7,7 +7,7 @@ namespace SqlHelpers.Scopes;
 /// What a scope holds from the pool: its connection, its admission slot and the facts diagnostics report about it.
 /// Kept apart from <see cref="SqlScope"/> so the registry of live leases never keeps an abandoned scope reachable.
 /// </summary>
-internal sealed class ScopeLease(long id, long flowId, int depth, string? openSite)
+internal sealed class ScopeLease(long id, long flowId, int depth, string? openSite, bool isJoined = false)
 {
     private int _released;
 
@@ -34,6 +34,12 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
 
     /// <summary>Gets or sets the server's id for the connection (<c>CONNECTION_ID()</c>), or <c>null</c> while opening.</summary>
     public int? ConnectionId { get; set; }
+
+    /// <summary>Gets whether the scope joined an enclosing scope's connection instead of taking one (no slot, no connection of its own).</summary>
+    public bool IsJoined { get; } = isJoined;
+
+    /// <summary>Gets or sets the transaction begun on this lease's connection (it may have ended since).</summary>
+    public MySqlTransaction? Transaction { get; set; }
 
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;

@@ -1,0 +1,20 @@
+namespace SqlHelpers;
+
+/// <summary>
+/// Says whether a scope opened with <see cref="SqlHelper.Open(ScopeOption)"/> takes a connection of its own or joins the
+/// calling flow's current scope (named after <c>System.Transactions.TransactionScopeOption</c>).
+/// </summary>
+public enum ScopeOption
+{
+    /// <summary>
+    /// The scope takes its own connection, and so runs its own transactions: it does not see the enclosing scope's
+    /// uncommitted rows, and its commit does not commit the enclosing scope's work. This is what <see cref="SqlHelper.Open()"/> does.
+    /// </summary>
+    RequiresNew,
+
+    /// <summary>
+    /// The scope joins <see cref="SqlHelper.Current"/> when the flow has one: same connection, same transaction, no new
+    /// connection taken; disposing it ends neither. With no current scope it takes its own connection, as <see cref="RequiresNew"/>.
+    /// </summary>
+    Required,
+}

@@ -1,0 +1,124 @@
+using System.Data;
+using MySqlConnector;
+
+namespace SqlHelpers;
+
+// A scope's transaction: every command the scope issues (its helpers, Command, and SqlHelper's helpers while it is
+// Current) runs inside it with no extra argument. Disposing the scope rolls back what was not committed.
+public sealed partial class SqlScope
+{
+    /// <summary>
+    /// Gets the transaction in progress on this scope's connection, or <c>null</c>. A scope that joined another
+    /// (<see cref="ScopeOption.Required"/>) sees the transaction of the scope it joined.
+    /// </summary>
+    public MySqlTransaction? Transaction
+    {
+        get
+        {
+            var transaction = Owner._lease.Transaction;
+            return transaction?.Connection is null ? null : transaction;
+        }
+    }
+
+    /// <summary>Gets whether this scope shares the connection of an enclosing scope (<see cref="ScopeOption.Required"/>).</summary>
+    public bool IsJoined => _joinTarget is not null;
+
+    /// <summary>Begins a transaction on the scope's connection.</summary>
+    /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>
+    /// <returns>The transaction; <see cref="Commit"/> or <see cref="Rollback"/> end it, and disposing the scope rolls it back if neither did.</returns>
+    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    public MySqlTransaction BeginTransaction(IsolationLevel isolationLevel = IsolationLevel.Unspecified)
+    {
+        var connection = PrepareTransactionStart();
+        var transaction = connection.BeginTransaction(isolationLevel);
+        TransactionStarted(transaction);
+        return transaction;
+    }
+
+    /// <summary>Asynchronously begins a transaction on the scope's connection.</summary>
+    /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The transaction.</returns>
+    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    public async ValueTask<MySqlTransaction> BeginTransactionAsync(IsolationLevel isolationLevel = IsolationLevel.Unspecified, CancellationToken cancellationToken = default)
+    {
+        var connection = PrepareTransactionStart();
+        var transaction = await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
+        TransactionStarted(transaction);
+        return transaction;
+    }
+
+    /// <summary>Commits the transaction this scope began.</summary>
+    /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    public void Commit() => OwnTransaction(nameof(Commit)).Commit();
+
+    /// <summary>Asynchronously commits the transaction this scope began.</summary>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>A task that completes when the server has committed.</returns>
+    /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    public Task CommitAsync(CancellationToken cancellationToken = default) => OwnTransaction(nameof(Commit)).CommitAsync(cancellationToken);
+
+    /// <summary>Rolls back the transaction this scope began.</summary>
+    /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    public void Rollback() => OwnTransaction(nameof(Rollback)).Rollback();
+
+    /// <summary>Asynchronously rolls back the transaction this scope began.</summary>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>A task that completes when the server has rolled back.</returns>
+    /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    public Task RollbackAsync(CancellationToken cancellationToken = default) => OwnTransaction(nameof(Rollback)).RollbackAsync(cancellationToken);
+
+    /// <summary>Gets whether this scope has a transaction in progress that it began itself.</summary>
+    internal bool HasOwnOpenTransaction => _transactionOwner && Transaction is not null;
+
+    private MySqlConnection PrepareTransactionStart()
+    {
+        ThrowIfNotLive();
+        if (Transaction is not null)
+        {
+            throw new InvalidOperationException(IsJoined && !_transactionOwner
+                ? "This scope joined an enclosing scope that already has a transaction in progress; its commands run in that transaction. Commit or roll back through the enclosing scope."
+                : "A transaction is already in progress on this scope. Commit or roll it back before beginning another (savepoints are not supported).");
+        }
+        return Owner._lease.Connection!;
+    }
+
+    private void TransactionStarted(MySqlTransaction transaction)
+    {
+        Owner._lease.Transaction = transaction;
+        _transactionOwner = true;
+        if (_command is not null)
+            _command.Transaction = transaction;
+    }
+
+    private MySqlTransaction OwnTransaction(string operation)
+    {
+        ThrowIfNotLive();
+        var transaction = Transaction ?? throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()}: no transaction is in progress on this scope. Call BeginTransaction first.");
+        if (!_transactionOwner)
+            throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()} here: this scope joined an enclosing scope whose transaction it is. {operation} through the enclosing scope.");
+        return transaction;
+    }
+
+    /// <summary>Rolls back a transaction a joined scope began and left open (an owning scope's connection does it on close).</summary>
+    private void RollbackJoinedTransaction()
+    {
+        if (IsJoined && HasOwnOpenTransaction)
+        {
+            try
+            {
+                Transaction!.Rollback();
+            }
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException)
+            {
+                // The enclosing scope's connection is broken or closed; its own disposal discards it.
+            }
+        }
+    }
+}
