@@ -122,4 +122,23 @@ public sealed partial class SqlHelper
             return true;
         }, isolationLevel, maxRetries);
     }
+
+    /// <summary>
+    /// Starts watching a statement of <paramref name="scope"/> when an enclosing scope of its flow has a transaction open
+    /// on another connection; returns <c>null</c> (no cost) otherwise.
+    /// </summary>
+    internal SelfDeadlockGuard? TryGuardAgainstSelfDeadlock(SqlScope scope)
+    {
+        if (!_selfDeadlockDetector.IsEnabled)
+            return null;
+        List<LockHolder>? holders = null;
+        var connectionId = scope.Lease.ConnectionId ?? 0;
+        for (var enclosing = scope.Parent; enclosing is not null; enclosing = enclosing.Parent)
+        {
+            var owner = enclosing.Owner;
+            if (owner.IsOpen && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
+                (holders ??= []).Add(new LockHolder(id, owner.Depth));
+        }
+        return holders is null ? null : new SelfDeadlockGuard(_selfDeadlockDetector, connectionId, scope.Depth, [.. holders]);
+    }
 }

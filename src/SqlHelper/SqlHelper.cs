@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
 using SqlHelpers.Diagnostics;
 using SqlHelpers.Pooling;
+using SqlHelpers.Queries;
 using SqlHelpers.Scopes;
 using SqlHelpers.Transactions;
 
@@ -27,6 +28,9 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     private readonly StatisticsCounters _counters = new();
     private readonly ILogger _logger;
     private readonly SelfDeadlockDetector _selfDeadlockDetector;
+    private readonly SqlHelperTelemetry _telemetry;
+    private readonly LeakDetector? _leakDetector;
+    private readonly ParameterCheck _parameterCheck;
     private readonly bool _ambient;
     private readonly int _reservedForNested;
     private long _lastScopeId;
@@ -55,6 +59,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         _logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
         _source = new ConnectionSource(connectionString, _options);
         _selfDeadlockDetector = new SelfDeadlockDetector(_source.ConnectionString, _options.SelfDeadlockDetectionDelay, _logger);
+        _parameterCheck = new ParameterCheck(_options.ValidateParameters, _options.SessionInit);
+        _telemetry = new SqlHelperTelemetry(_counters, () => _gate.Held, _options.MaxConnections,
+            $"{connectionString.Server}:{connectionString.Port}/{connectionString.Database}");
+        if (_options.LeakDetectionThreshold is { } threshold)
+            _leakDetector = new LeakDetector(_registry, threshold, ReportSuspectedLeak);
     }
 
     /// <summary>Gets a copy of the options the helper was built with; changing it has no effect on the helper.</summary>
@@ -168,6 +177,8 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             PoolExhaustions = _counters.Exhaustions,
             TotalAcquireWait = _counters.TotalAcquireWait,
             MisnestedDisposals = _counters.MisnestedDisposals,
+            LeaksDetected = _counters.Leaks,
+            ScopesReclaimed = _counters.Reclaimed,
             MaxConnections = _options.MaxConnections,
             HeldConnections = _gate.Held,
             OpenScopesByDepth = byDepth,
@@ -201,198 +212,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
 
     internal long SessionInitRuns => _source.SessionInitRuns;
 
-    /// <summary>Called by a scope that has just ended (on the flow that disposed it): unlinks it and reports misnesting.</summary>
-    internal void OnScopeEnding(SqlScope scope)
-    {
-        if (!_ambient)
-            return;
-        if (scope.HasLiveChildren)
-        {
-            _counters.Misnested();
-            Log.ScopeMisnested(_logger, scope.Lease.Id, scope.Lease.FlowId, scope.Depth);
-        }
-        _stack.Pop(scope);
-        scope.Parent?.ChildEnded();
-    }
-
-    internal void Release(ScopeLease lease)
-    {
-        if (!lease.TryMarkReleased())
-            return;
-        if (lease.IsJoined)
-        {
-            _counters.ScopeClosed();
-            return;
-        }
-        try
-        {
-            lease.Connection?.Dispose();
-        }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            Log.ScopeReleaseFailed(_logger, ex, lease.Id);
-        }
-        finally
-        {
-            Closed(lease);
-        }
-    }
-
-    internal async ValueTask ReleaseAsync(ScopeLease lease, MySqlCommand? command)
-    {
-        if (command is not null)
-            await command.DisposeAsync().ConfigureAwait(false);
-        if (!lease.TryMarkReleased())
-            return;
-        if (lease.IsJoined)
-        {
-            _counters.ScopeClosed();
-            return;
-        }
-        try
-        {
-            if (lease.Connection is { } connection)
-                await connection.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            Log.ScopeReleaseFailed(_logger, ex, lease.Id);
-        }
-        finally
-        {
-            Closed(lease);
-        }
-    }
-
-    /// <summary>Opens a scope, on the calling flow's stack when <paramref name="push"/> is set, else on its own.</summary>
-    private SqlScope OpenCore(bool push)
-    {
-        ThrowIfDisposed();
-        var parent = push ? _stack.PeekForPush() : null;
-        var scope = NewScope(parent);
-        Admit(scope.Lease, parent);
-        try
-        {
-            scope.Activate(_source.Open());
-        }
-        catch
-        {
-            ReleaseAdmission(scope.Lease);
-            throw;
-        }
-        OnOpened(scope);
-        if (push)
-        {
-            parent?.ChildStarted();
-            _stack.Push(scope);
-        }
-        return scope;
-    }
-
-    private ValueTask<SqlScope> OpenCoreAsync(bool push, CancellationToken cancellationToken)
-    {
-        // Not an async method: the push below must land in the caller's flow. The scope goes on the stack now, still
-        // opening (readers skip it), and becomes visible when the open completes; a failed open leaves it skipped forever.
-        ThrowIfDisposed();
-        if (cancellationToken.IsCancellationRequested)
-            return ValueTask.FromCanceled<SqlScope>(cancellationToken);
-        var parent = push ? _stack.PeekForPush() : null;
-        var scope = NewScope(parent);
-        if (push)
-        {
-            parent?.ChildStarted();
-            _stack.Push(scope);
-        }
-        return CompleteOpenAsync(scope, parent, cancellationToken);
-    }
-
-    private async ValueTask<SqlScope> CompleteOpenAsync(SqlScope scope, SqlScope? parent, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await AdmitAsync(scope.Lease, parent, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            scope.MarkFailed();
-            throw;
-        }
-        try
-        {
-            scope.Activate(await _source.OpenAsync(cancellationToken).ConfigureAwait(false));
-        }
-        catch
-        {
-            ReleaseAdmission(scope.Lease);
-            scope.MarkFailed();
-            throw;
-        }
-        OnOpened(scope);
-        return scope;
-    }
-
-    /// <summary>
-    /// Starts watching a statement of <paramref name="scope"/> when an enclosing scope of its flow has a transaction open
-    /// on another connection; returns <c>null</c> (no cost) otherwise.
-    /// </summary>
-    internal SelfDeadlockGuard? TryGuardAgainstSelfDeadlock(SqlScope scope)
-    {
-        if (!_selfDeadlockDetector.IsEnabled)
-            return null;
-        List<LockHolder>? holders = null;
-        var connectionId = scope.Lease.ConnectionId ?? 0;
-        for (var enclosing = scope.Parent; enclosing is not null; enclosing = enclosing.Parent)
-        {
-            var owner = enclosing.Owner;
-            if (owner.IsOpen && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
-                (holders ??= []).Add(new LockHolder(id, owner.Depth));
-        }
-        return holders is null ? null : new SelfDeadlockGuard(_selfDeadlockDetector, connectionId, scope.Depth, [.. holders]);
-    }
-
-    private SqlScope OpenJoined(SqlScope current)
-    {
-        ThrowIfDisposed();
-        var owner = current.Owner;
-        var id = Interlocked.Increment(ref _lastScopeId);
-        var openSite = _options.CaptureOpenSite ? new StackTrace(2, fNeedFileInfo: true).ToString() : null;
-        var lease = new ScopeLease(id, current.Lease.FlowId, current.Depth + 1, openSite, isJoined: true);
-        var scope = new SqlScope(this, current, lease, joinTarget: owner);
-        scope.Activate(owner.Lease.Connection!);
-        OnOpened(scope);
-        current.ChildStarted();
-        _stack.Push(scope);
-        return scope;
-    }
-
-    private SqlScope NewScope(SqlScope? parent)
-    {
-        var id = Interlocked.Increment(ref _lastScopeId);
-        var openSite = _options.CaptureOpenSite ? new StackTrace(2, fNeedFileInfo: true).ToString() : null;
-        var lease = new ScopeLease(id, parent?.Lease.FlowId ?? id, (parent?.Depth ?? 0) + 1, openSite);
-        return new SqlScope(this, parent, lease);
-    }
-
-    private void OnOpened(SqlScope scope)
-    {
-        _counters.ScopeOpened();
-        if (_logger.IsEnabled(LogLevel.Trace))
-            Log.ScopeOpened(_logger, scope.Lease.Id, scope.Lease.FlowId, scope.Depth, scope.Lease.ConnectionId ?? 0);
-    }
-
-    private void Closed(ScopeLease lease)
-    {
-        _counters.ScopeClosed();
-        ReleaseAdmission(lease);
-        if (_logger.IsEnabled(LogLevel.Trace))
-            Log.ScopeClosed(_logger, lease.Id, lease.FlowId, lease.Depth, lease.Age.TotalSeconds);
-    }
-
-    private void ReleaseAdmission(ScopeLease lease)
-    {
-        _registry.Remove(lease);
-        _gate.Release();
-    }
+    internal ParameterCheck Parameters => _parameterCheck;
 
     private SqlScopeInfo Describe(ScopeLease lease) => new()
     {
@@ -409,6 +229,8 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return false;
+        _leakDetector?.Dispose();
+        _telemetry.Dispose();
         _gate.FailAll(new ObjectDisposedException(nameof(SqlHelper), "The SqlHelper was disposed while this open was waiting for a connection."));
         foreach (var scope in GetOpenScopes())
             Log.ScopeStillOpenAtHelperDispose(_logger, scope, scope.OpenSite is null ? "" : $", opened at:\n{scope.OpenSite}");

@@ -74,6 +74,20 @@ public sealed class SqlHelperOptions
     /// </summary>
     public TimeSpan SelfDeadlockDetectionDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Gets or sets how long a scope may be held before it is reported, once, as a possible leak (with its depth, age, flow
+    /// and, with <see cref="CaptureOpenSite"/>, where it and the scopes around it were opened); a later line says when it was
+    /// released. <c>null</c> (the default) turns this off.
+    /// </summary>
+    public TimeSpan? LeakDetectionThreshold { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the query helpers check, before sending anything, that a parameter object has a member for every
+    /// <c>@name</c> the SQL uses, except session variables the SQL or <see cref="SessionInit"/> assigns. On by default; turn
+    /// it off if your SQL reads session variables set by earlier statements while also passing a parameter object.
+    /// </summary>
+    public bool ValidateParameters { get; set; } = true;
+
     /// <summary>Gets or sets the logger factory for SqlHelper's own events (and MySqlConnector's). <c>null</c> logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -93,5 +107,7 @@ public sealed class SqlHelperOptions
         CaptureOpenSite = CaptureOpenSite,
         LoggerFactory = LoggerFactory,
         SelfDeadlockDetectionDelay = SelfDeadlockDetectionDelay,
+        LeakDetectionThreshold = LeakDetectionThreshold,
+        ValidateParameters = ValidateParameters,
     };
 }

@@ -27,6 +27,8 @@ internal static class SqlHelperOptionsValidator
             throw Fail(nameof(SqlHelperOptions.ReservedForNested), $"ReservedForNested must be at least 0 and less than MaxConnections ({options.MaxConnections}), but was {reserved}.");
         if (options.SelfDeadlockDetectionDelay <= TimeSpan.Zero && options.SelfDeadlockDetectionDelay != Timeout.InfiniteTimeSpan)
             throw Fail(nameof(SqlHelperOptions.SelfDeadlockDetectionDelay), $"SelfDeadlockDetectionDelay must be positive or Timeout.InfiniteTimeSpan, but was {options.SelfDeadlockDetectionDelay}.");
+        if (options.LeakDetectionThreshold is { } threshold && threshold <= TimeSpan.Zero)
+            throw Fail(nameof(SqlHelperOptions.LeakDetectionThreshold), $"LeakDetectionThreshold must be positive (or null to turn it off), but was {threshold}.");
         if (!Enum.IsDefined(options.Mode))
             throw Fail(nameof(SqlHelperOptions.Mode), $"Mode {(int) options.Mode} is not a defined ScopeMode.");
         if (options.SessionInit is { } init)

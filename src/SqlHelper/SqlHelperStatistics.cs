@@ -27,6 +27,12 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of scopes disposed while a scope nested in them was still open.</summary>
     public long MisnestedDisposals { get; init; }
 
+    /// <summary>Gets the number of scopes reported as leaks: held past <see cref="SqlHelperOptions.LeakDetectionThreshold"/>, or never disposed.</summary>
+    public long LeaksDetected { get; init; }
+
+    /// <summary>Gets the number of scopes that were never disposed, became unreachable, and had their connection reclaimed.</summary>
+    public long ScopesReclaimed { get; init; }
+
     /// <summary>Gets the helper's <see cref="SqlHelperOptions.MaxConnections"/>.</summary>
     public int MaxConnections { get; init; }
 
@@ -40,5 +46,5 @@ public sealed class SqlHelperStatistics
     /// <returns>A summary such as <c>OpenScopes=2 (peak 5), Held=2/20, Opened=120, Waits=3 (0.012 s), Timeouts=0, Misnested=0</c>.</returns>
     public override string ToString() =>
         $"OpenScopes={OpenScopes} (peak {PeakOpenScopes}), Held={HeldConnections}/{MaxConnections}, Opened={ScopesOpened}, " +
-        $"Waits={AcquireWaits} ({TotalAcquireWait.TotalSeconds:0.###} s), Timeouts={AcquireTimeouts}, Exhaustions={PoolExhaustions}, Misnested={MisnestedDisposals}";
+        $"Waits={AcquireWaits} ({TotalAcquireWait.TotalSeconds:0.###} s), Timeouts={AcquireTimeouts}, Exhaustions={PoolExhaustions}, Misnested={MisnestedDisposals}, Leaks={LeaksDetected}, Reclaimed={ScopesReclaimed}";
 }

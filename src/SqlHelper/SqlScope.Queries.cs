@@ -19,7 +19,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         try
         {
             return connection.Query<T>(sql, param, Transaction).AsList();
@@ -45,7 +45,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public async Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         var rows = await Watch(guard, connection.QueryAsync<T>(Define(sql, param, cancellationToken))).ConfigureAwait(false);
         return rows.AsList();
     }
@@ -60,7 +60,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public T? FetchOne<T>(string sql, object? param = null)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         try
         {
             return connection.QueryFirstOrDefault<T>(sql, param, Transaction);
@@ -86,7 +86,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         return Watch(guard, connection.QueryFirstOrDefaultAsync<T>(Define(sql, param, cancellationToken)));
     }
 
@@ -99,7 +99,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public int Execute(string sql, object? param = null)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         try
         {
             return connection.Execute(sql, param, Transaction);
@@ -124,7 +124,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         return Watch(guard, connection.ExecuteAsync(Define(sql, param, cancellationToken)));
     }
 
@@ -138,7 +138,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public T? ExecuteScalar<T>(string sql, object? param = null)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         try
         {
             return connection.ExecuteScalar<T>(sql, param, Transaction);
@@ -164,14 +164,15 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
     {
-        var connection = PrepareConnection(sql, out var guard);
+        var connection = PrepareConnection(sql, param, out var guard);
         return Watch(guard, connection.ExecuteScalarAsync<T>(Define(sql, param, cancellationToken)));
     }
 
-    private MySqlConnection PrepareConnection(string sql, out SelfDeadlockGuard? guard)
+    private MySqlConnection PrepareConnection(string sql, object? param, out SelfDeadlockGuard? guard)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
+        _helper.Parameters.Validate(sql, param);
         guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
         return _lease.Connection!;
     }

@@ -79,6 +79,13 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
 
     internal bool HasLiveChildren => Volatile.Read(ref _liveChildren) > 0;
 
+    /// <summary>Reclaims the connection of a scope that was never disposed and became unreachable, and reports the leak.</summary>
+    ~SqlScope()
+    {
+        if (Volatile.Read(ref _state) == Live)
+            _helper.Reclaim(_lease);
+    }
+
     /// <summary>Releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>
     public void Dispose()
     {
@@ -142,6 +149,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, Disposed, Live) != Live)
             return false;
+        GC.SuppressFinalize(this);
         _helper.OnScopeEnding(this);
         return true;
     }

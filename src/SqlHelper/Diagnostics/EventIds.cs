@@ -9,6 +9,9 @@ internal static class EventIds
     public const int ScopeMisnested = 1010;
     public const int ScopeReleaseFailed = 1011;
     public const int ScopeStillOpenAtHelperDispose = 1020;
+    public const int ScopeLeakSuspected = 1030;
+    public const int ScopeLeakReleased = 1031;
+    public const int ScopeAbandoned = 1032;
 
     // Pool and admission: 2000-2099
     public const int PoolExhausted = 2000;

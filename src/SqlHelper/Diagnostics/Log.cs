@@ -34,4 +34,13 @@ internal static partial class Log
 
     [LoggerMessage(EventIds.TransactionRetry, LogLevel.Warning, "Transaction attempt {Attempt} of {MaxAttempts} failed with MySQL error {ErrorNumber}; rolled back, retrying in {DelayMs} ms")]
     public static partial void TransactionRetry(ILogger logger, int attempt, int maxAttempts, int errorNumber, int delayMs);
+
+    [LoggerMessage(EventIds.ScopeLeakSuspected, LogLevel.Warning, "Possible leak: scope {ScopeId} (flow {FlowId}, depth {Depth}, connection {ConnectionId}) has been open for {AgeSeconds:0.0} s, longer than LeakDetectionThreshold{Sites}")]
+    public static partial void ScopeLeakSuspected(ILogger logger, long scopeId, long flowId, int depth, int connectionId, double ageSeconds, string sites);
+
+    [LoggerMessage(EventIds.ScopeLeakReleased, LogLevel.Information, "Scope {ScopeId} (flow {FlowId}, depth {Depth}), reported as a possible leak, was released after {AgeSeconds:0.0} s")]
+    public static partial void ScopeLeakReleased(ILogger logger, long scopeId, long flowId, int depth, double ageSeconds);
+
+    [LoggerMessage(EventIds.ScopeAbandoned, LogLevel.Warning, "Leak: scope {ScopeId} (flow {FlowId}, depth {Depth}, connection {ConnectionId}) was never disposed and became unreachable after {AgeSeconds:0.0} s; its connection was reclaimed{Sites}")]
+    public static partial void ScopeAbandoned(ILogger logger, long scopeId, long flowId, int depth, int connectionId, double ageSeconds, string sites);
 }

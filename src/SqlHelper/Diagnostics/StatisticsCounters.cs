@@ -13,6 +13,8 @@ internal sealed class StatisticsCounters
     private long _acquireWaitTicks;
     private long _misnestedDisposals;
     private long _exhaustions;
+    private long _leaks;
+    private long _reclaimed;
 
     public int OpenScopes => Volatile.Read(ref _openScopes);
     public int PeakOpenScopes => Volatile.Read(ref _peakOpenScopes);
@@ -22,6 +24,8 @@ internal sealed class StatisticsCounters
     public TimeSpan TotalAcquireWait => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _acquireWaitTicks));
     public long MisnestedDisposals => Interlocked.Read(ref _misnestedDisposals);
     public long Exhaustions => Interlocked.Read(ref _exhaustions);
+    public long Leaks => Interlocked.Read(ref _leaks);
+    public long Reclaimed => Interlocked.Read(ref _reclaimed);
 
     public void ScopeOpened()
     {
@@ -48,6 +52,10 @@ internal sealed class StatisticsCounters
     public void AcquireTimedOut() => Interlocked.Increment(ref _acquireTimeouts);
 
     public void Exhausted() => Interlocked.Increment(ref _exhaustions);
+
+    public void LeakDetected() => Interlocked.Increment(ref _leaks);
+
+    public void ScopeReclaimed() => Interlocked.Increment(ref _reclaimed);
 
     public void Misnested() => Interlocked.Increment(ref _misnestedDisposals);
 }

@@ -10,6 +10,7 @@ namespace SqlHelpers.Scopes;
 internal sealed class ScopeLease(long id, long flowId, int depth, string? openSite, bool isJoined = false)
 {
     private int _released;
+    private int _leakReported;
 
     /// <summary>Gets the scope's id, unique within its helper.</summary>
     public long Id { get; } = id;
@@ -46,6 +47,15 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
 
     /// <summary>Gets how long the scope has been held.</summary>
     public TimeSpan Age => Stopwatch.GetElapsedTime(OpenedTimestamp);
+
+    /// <summary>Gets or sets the activity that spans the scope, when someone listens to SqlHelper's activity source.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
+    /// <summary>Gets whether the lease was reported as a suspected leak.</summary>
+    public bool LeakReported => Volatile.Read(ref _leakReported) != 0;
+
+    /// <summary>Marks the lease reported as a leak; returns <c>true</c> only the first time.</summary>
+    public bool TryMarkLeakReported() => Interlocked.Exchange(ref _leakReported, 1) == 0;
 
     /// <summary>Marks the lease released; returns <c>true</c> only for the first caller, so a connection goes back once.</summary>
     public bool TryMarkReleased() => Interlocked.Exchange(ref _released, 1) == 0;

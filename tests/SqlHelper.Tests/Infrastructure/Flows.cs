@@ -15,6 +15,12 @@ public static class Flows
             return Task.Run(work);
     }
 
+    public static Task RunDetached(Action work)
+    {
+        using (ExecutionContext.SuppressFlow())
+            return Task.Run(work);
+    }
+
     public static Task<T> RunDetached<T>(Func<T> work)
     {
         using (ExecutionContext.SuppressFlow())

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using SqlHelpers.Scopes;
+
+namespace SqlHelpers.Diagnostics;
+
+/// <summary>
+/// Reports, once each, scopes held longer than <see cref="SqlHelperOptions.LeakDetectionThreshold"/> (HikariCP's leak
+/// detection), with the stacks of where they and the other scopes of their flow were opened when
+/// <see cref="SqlHelperOptions.CaptureOpenSite"/> is on. A timer scans the registry; the hot path pays nothing.
+/// </summary>
+internal sealed class LeakDetector : IDisposable
+{
+    private readonly ScopeRegistry _registry;
+    private readonly TimeSpan _threshold;
+    private readonly Action<ScopeLease, string> _report;
+    private readonly Timer _timer;
+
+    public LeakDetector(ScopeRegistry registry, TimeSpan threshold, Action<ScopeLease, string> report)
+    {
+        _registry = registry;
+        _threshold = threshold;
+        _report = report;
+        var period = TimeSpan.FromTicks(Math.Clamp(threshold.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        _timer = new Timer(static state => ((LeakDetector) state!).Scan(), this, period, period);
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    internal void Scan()
+    {
+        List<ScopeLease>? live = null;
+        foreach (var lease in _registry.Snapshot())
+        {
+            if (lease.Age < _threshold || !lease.TryMarkLeakReported())
+                continue;
+            live ??= _registry.Snapshot();
+            _report(lease, DescribeSites(lease, live));
+        }
+    }
+
+    /// <summary>Describes where the leaked scope and the other live scopes of its flow were opened.</summary>
+    internal static string DescribeSites(ScopeLease lease, IReadOnlyList<ScopeLease> live)
+    {
+        if (lease.OpenSite is null)
+            return " (set CaptureOpenSite to see where it was opened)";
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"; opened at:\n{lease.OpenSite}");
+        foreach (var other in live.Where(l => l.FlowId == lease.FlowId && l != lease).OrderBy(static l => l.Depth))
+            text.Append(CultureInfo.InvariantCulture, $"\nscope {other.Id} of the same flow (depth {other.Depth}) was opened at:\n{other.OpenSite}");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+using SqlHelpers.Diagnostics;
+using SqlHelpers.Scopes;
+
+namespace SqlHelpers;
+
+// A scope's life: open (admission, pool, push), end (unlink), release (connection back exactly once), and reclaim
+// when a scope was never disposed.
+public sealed partial class SqlHelper
+{
+    /// <summary>Called by a scope that has just ended (on the flow that disposed it): unlinks it and reports misnesting.</summary>
+    internal void OnScopeEnding(SqlScope scope)
+    {
+        if (!_ambient)
+            return;
+        if (scope.HasLiveChildren)
+        {
+            _counters.Misnested();
+            Log.ScopeMisnested(_logger, scope.Lease.Id, scope.Lease.FlowId, scope.Depth);
+        }
+        _stack.Pop(scope);
+        scope.Parent?.ChildEnded();
+    }
+
+    internal void Release(ScopeLease lease)
+    {
+        if (!lease.TryMarkReleased())
+            return;
+        try
+        {
+            if (!lease.IsJoined)
+                lease.Connection?.Dispose();   // rolls back an uncommitted transaction, returns the session to the pool
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Log.ScopeReleaseFailed(_logger, ex, lease.Id);
+        }
+        finally
+        {
+            Closed(lease);
+        }
+    }
+
+    internal async ValueTask ReleaseAsync(ScopeLease lease, MySqlCommand? command)
+    {
+        if (command is not null)
+            await command.DisposeAsync().ConfigureAwait(false);
+        if (!lease.TryMarkReleased())
+            return;
+        try
+        {
+            if (!lease.IsJoined && lease.Connection is { } connection)
+                await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Log.ScopeReleaseFailed(_logger, ex, lease.Id);
+        }
+        finally
+        {
+            Closed(lease);
+        }
+    }
+
+    /// <summary>
+    /// Called from the finalizer of a scope that was never disposed: reports the leak and returns its connection on the
+    /// thread pool (no I/O on the finalizer thread). The lease, unlike the scope, is still reachable from the registry.
+    /// </summary>
+    internal void Reclaim(ScopeLease lease)
+    {
+        _counters.ScopeReclaimed();
+        if (!lease.IsJoined)
+            ReportAbandoned(lease);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.helper.Release(state.lease), (helper: this, lease), preferLocal: false);
+    }
+
+    private SqlScope OpenCore(bool push)
+    {
+        ThrowIfDisposed();
+        var parent = push ? _stack.PeekForPush() : null;
+        var scope = NewScope(parent);
+        try
+        {
+            Admit(scope.Lease, parent);
+        }
+        catch (Exception ex)
+        {
+            OpenFailed(scope, ex, admitted: false);
+            throw;
+        }
+        try
+        {
+            scope.Activate(_source.Open());
+        }
+        catch (Exception ex)
+        {
+            OpenFailed(scope, ex, admitted: true);
+            throw;
+        }
+        OnOpened(scope);
+        if (push)
+        {
+            parent?.ChildStarted();
+            _stack.Push(scope);
+        }
+        return scope;
+    }
+
+    private ValueTask<SqlScope> OpenCoreAsync(bool push, CancellationToken cancellationToken)
+    {
+        // Not an async method: the push below must land in the caller's flow. The scope goes on the stack now, still
+        // opening (readers skip it), and becomes visible when the open completes; a failed open leaves it skipped forever.
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<SqlScope>(cancellationToken);
+        var parent = push ? _stack.PeekForPush() : null;
+        var scope = NewScope(parent);
+        if (push)
+        {
+            parent?.ChildStarted();
+            _stack.Push(scope);
+        }
+        return CompleteOpenAsync(scope, parent, cancellationToken);
+    }
+
+    private async ValueTask<SqlScope> CompleteOpenAsync(SqlScope scope, SqlScope? parent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AdmitAsync(scope.Lease, parent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OpenFailed(scope, ex, admitted: false);
+            scope.MarkFailed();
+            throw;
+        }
+        try
+        {
+            scope.Activate(await _source.OpenAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            OpenFailed(scope, ex, admitted: true);
+            scope.MarkFailed();
+            throw;
+        }
+        OnOpened(scope);
+        return scope;
+    }
+
+    private SqlScope OpenJoined(SqlScope current)
+    {
+        ThrowIfDisposed();
+        var owner = current.Owner;
+        var lease = NewLease(current, isJoined: true);
+        var scope = new SqlScope(this, current, lease, joinTarget: owner);
+        scope.Activate(owner.Lease.Connection!);
+        OnOpened(scope);
+        current.ChildStarted();
+        _stack.Push(scope);
+        return scope;
+    }
+
+    private SqlScope NewScope(SqlScope? parent) => new(this, parent, NewLease(parent, isJoined: false));
+
+    private ScopeLease NewLease(SqlScope? parent, bool isJoined)
+    {
+        var id = Interlocked.Increment(ref _lastScopeId);
+        var openSite = _options.CaptureOpenSite ? CaptureOpenSite() : null;
+        var lease = new ScopeLease(id, parent?.Lease.FlowId ?? id, (parent?.Depth ?? 0) + 1, openSite, isJoined);
+        if (SqlHelperTelemetry.Source.HasListeners())
+            lease.Activity = StartActivity(lease);
+        return lease;
+    }
+
+    /// <summary>The stack of the user code that opened a scope, without SqlHelper's own frames.</summary>
+    private static string CaptureOpenSite()
+    {
+        var frames = new StackTrace(1, fNeedFileInfo: true).GetFrames()
+            .SkipWhile(static f => f.GetMethod()?.DeclaringType?.Assembly == typeof(SqlHelper).Assembly);
+        return new StackTrace(frames).ToString();
+    }
+
+    private Activity? StartActivity(ScopeLease lease)
+    {
+        var activity = SqlHelperTelemetry.Source.StartActivity(SqlHelperTelemetry.ScopeActivityName, ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            foreach (var tag in _telemetry.Tags)
+                activity.SetTag(tag.Key, tag.Value);
+            activity.SetTag("sqlhelper.scope.depth", lease.Depth);
+            activity.SetTag("sqlhelper.scope.mode", _options.Mode.ToString());
+            activity.SetTag("sqlhelper.scope.joined", lease.IsJoined);
+        }
+        return activity;
+    }
+
+    private void OnOpened(SqlScope scope)
+    {
+        _counters.ScopeOpened();
+        var lease = scope.Lease;
+        if (_telemetry.Depth.Enabled)
+            _telemetry.Depth.Record(lease.Depth, _telemetry.Tags);
+        lease.Activity?.SetTag("sqlhelper.connection.id", lease.ConnectionId);
+        if (_logger.IsEnabled(LogLevel.Trace))
+            Log.ScopeOpened(_logger, lease.Id, lease.FlowId, lease.Depth, lease.ConnectionId ?? 0);
+    }
+
+    private void OpenFailed(SqlScope scope, Exception exception, bool admitted)
+    {
+        var lease = scope.Lease;
+        if (admitted)
+            ReleaseAdmission(lease);
+        if (exception is SqlPoolExhaustedException && _telemetry.Exhaustions.Enabled)
+            _telemetry.Exhaustions.Add(1, _telemetry.Tags);
+        if (lease.Activity is { } activity)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+            activity.AddException(exception);
+            activity.Stop();
+        }
+        GC.SuppressFinalize(scope);
+    }
+
+    private void Closed(ScopeLease lease)
+    {
+        _counters.ScopeClosed();
+        if (!lease.IsJoined)
+            ReleaseAdmission(lease);
+        var held = lease.Age;
+        if (_telemetry.HoldTime.Enabled)
+            _telemetry.HoldTime.Record(held.TotalSeconds, _telemetry.Tags);
+        lease.Activity?.Stop();
+        if (lease.LeakReported)
+            Log.ScopeLeakReleased(_logger, lease.Id, lease.FlowId, lease.Depth, held.TotalSeconds);
+        if (_logger.IsEnabled(LogLevel.Trace))
+            Log.ScopeClosed(_logger, lease.Id, lease.FlowId, lease.Depth, held.TotalSeconds);
+    }
+
+    private void ReleaseAdmission(ScopeLease lease)
+    {
+        _registry.Remove(lease);
+        _gate.Release();
+    }
+
+    private void ReportSuspectedLeak(ScopeLease lease, string sites)
+    {
+        _counters.LeakDetected();
+        if (_telemetry.Leaks.Enabled)
+            _telemetry.Leaks.Add(1, _telemetry.Tags);
+        Log.ScopeLeakSuspected(_logger, lease.Id, lease.FlowId, lease.Depth, lease.ConnectionId ?? 0, lease.Age.TotalSeconds, sites);
+    }
+
+    private void ReportAbandoned(ScopeLease lease)
+    {
+        if (lease.TryMarkLeakReported())
+        {
+            _counters.LeakDetected();
+            if (_telemetry.Leaks.Enabled)
+                _telemetry.Leaks.Add(1, _telemetry.Tags);
+        }
+        Log.ScopeAbandoned(_logger, lease.Id, lease.FlowId, lease.Depth, lease.ConnectionId ?? 0, lease.Age.TotalSeconds,
+            LeakDetector.DescribeSites(lease, _registry.Snapshot()));
+    }
+}
