@@ -30,8 +30,12 @@ public sealed partial class SqlHelper
             return;
         try
         {
-            if (!lease.IsJoined)
-                lease.Connection?.Dispose();   // rolls back an uncommitted transaction, returns the session to the pool
+            if (!lease.IsJoined && lease.Connection is { } connection)
+            {
+                if (ResetsWhenDirty)
+                    ResetIfDirty(lease, connection);
+                connection.Dispose();   // rolls back an uncommitted transaction, returns the session to the pool
+            }
         }
         catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
         {
@@ -52,7 +56,11 @@ public sealed partial class SqlHelper
         try
         {
             if (!lease.IsJoined && lease.Connection is { } connection)
+            {
+                if (ResetsWhenDirty)
+                    await ResetIfDirtyAsync(lease, connection).ConfigureAwait(false);
                 await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
         {
@@ -74,6 +82,76 @@ public sealed partial class SqlHelper
         if (!lease.IsJoined)
             ReportAbandoned(lease);
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.helper.Release(state.lease), (helper: this, lease), preferLocal: false);
+    }
+
+    /// <summary>Replaces the connection of a scope whose first statement found it dead (see SqlScope.Run).</summary>
+    internal MySqlConnection ReplaceDeadConnection(SqlScope scope)
+    {
+        scope.Lease.Connection?.Dispose();   // broken: MySqlConnector discards it instead of pooling it
+        var connection = _source.Open();
+        scope.ReplaceConnection(connection);
+        return connection;
+    }
+
+    internal async ValueTask<MySqlConnection> ReplaceDeadConnectionAsync(SqlScope scope, CancellationToken cancellationToken)
+    {
+        if (scope.Lease.Connection is { } dead)
+            await dead.DisposeAsync().ConfigureAwait(false);
+        var connection = await _source.OpenAsync(cancellationToken).ConfigureAwait(false);
+        scope.ReplaceConnection(connection);
+        return connection;
+    }
+
+    /// <summary>Under WhenDirty: resets the session before the connection goes back, unless the scope left it clean.</summary>
+    private void ResetIfDirty(ScopeLease lease, MySqlConnection connection)
+    {
+        if (!NeedsReset(lease, connection))
+            return;
+        try
+        {
+            lease.Transaction?.Dispose();
+            _source.ResetSession(connection);
+            _counters.SessionReset();
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            DiscardDirty(lease, connection, ex);
+        }
+    }
+
+    private async ValueTask ResetIfDirtyAsync(ScopeLease lease, MySqlConnection connection)
+    {
+        if (!NeedsReset(lease, connection))
+            return;
+        try
+        {
+            if (lease.Transaction is { } transaction)
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            await _source.ResetSessionAsync(connection, CancellationToken.None).ConfigureAwait(false);
+            _counters.SessionReset();
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            DiscardDirty(lease, connection, ex);
+        }
+    }
+
+    private bool NeedsReset(ScopeLease lease, MySqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+            return false;   // broken: it will be discarded, not pooled
+        if (lease.Dirty || lease.Transaction?.Connection is not null)
+            return true;
+        _counters.SessionResetSkipped();
+        return false;
+    }
+
+    /// <summary>A dirty session that could not be reset must not reach another scope: close every pooled connection.</summary>
+    private void DiscardDirty(ScopeLease lease, MySqlConnection connection, Exception exception)
+    {
+        Log.ScopeReleaseFailed(_logger, exception, lease.Id);
+        if (connection.State == System.Data.ConnectionState.Open)
+            _source.Clear();
     }
 
     private SqlScope OpenCore(bool push)

@@ -179,6 +179,8 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             MisnestedDisposals = _counters.MisnestedDisposals,
             LeaksDetected = _counters.Leaks,
             ScopesReclaimed = _counters.Reclaimed,
+            SessionResets = _counters.SessionResets,
+            SessionResetsSkipped = _counters.SessionResetsSkipped,
             MaxConnections = _options.MaxConnections,
             HeldConnections = _gate.Held,
             OpenScopesByDepth = byDepth,
@@ -213,6 +215,10 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     internal long SessionInitRuns => _source.SessionInitRuns;
 
     internal ParameterCheck Parameters => _parameterCheck;
+
+    internal StatementAnalyzer Statements { get; } = new();
+
+    internal bool ResetsWhenDirty => _options.SessionReset == SessionResetPolicy.WhenDirty;
 
     private SqlScopeInfo Describe(ScopeLease lease) => new()
     {

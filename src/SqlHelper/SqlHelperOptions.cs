@@ -53,6 +53,13 @@ public sealed class SqlHelperOptions
     public IList<string> SessionInit { get; set; } = [];
 
     /// <summary>
+    /// Gets or sets when sessions are reset between scopes. <see cref="SessionResetPolicy.Always"/> (the default) keeps
+    /// MySqlConnector's reset on every pooled open; <see cref="SessionResetPolicy.WhenDirty"/> resets only connections whose
+    /// scope may have changed session state, saving a round trip per clean scope.
+    /// </summary>
+    public SessionResetPolicy SessionReset { get; set; } = SessionResetPolicy.Always;
+
+    /// <summary>
     /// Gets or sets how many connections only nested scopes may take, so that outermost scopes cannot starve the scopes
     /// nested inside them. A scope at depth <c>d</c> is admitted only while fewer than
     /// <c>MaxConnections - max(0, ReservedForNested - (d - 1))</c> connections are held, which makes nesting up to
@@ -109,5 +116,6 @@ public sealed class SqlHelperOptions
         SelfDeadlockDetectionDelay = SelfDeadlockDetectionDelay,
         LeakDetectionThreshold = LeakDetectionThreshold,
         ValidateParameters = ValidateParameters,
+        SessionReset = SessionReset,
     };
 }

@@ -29,6 +29,8 @@ internal static class SqlHelperOptionsValidator
             throw Fail(nameof(SqlHelperOptions.SelfDeadlockDetectionDelay), $"SelfDeadlockDetectionDelay must be positive or Timeout.InfiniteTimeSpan, but was {options.SelfDeadlockDetectionDelay}.");
         if (options.LeakDetectionThreshold is { } threshold && threshold <= TimeSpan.Zero)
             throw Fail(nameof(SqlHelperOptions.LeakDetectionThreshold), $"LeakDetectionThreshold must be positive (or null to turn it off), but was {threshold}.");
+        if (!Enum.IsDefined(options.SessionReset))
+            throw Fail(nameof(SqlHelperOptions.SessionReset), $"SessionReset {(int) options.SessionReset} is not a defined SessionResetPolicy.");
         if (!Enum.IsDefined(options.Mode))
             throw Fail(nameof(SqlHelperOptions.Mode), $"Mode {(int) options.Mode} is not a defined ScopeMode.");
         if (options.SessionInit is { } init)

@@ -33,6 +33,12 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of scopes that were never disposed, became unreachable, and had their connection reclaimed.</summary>
     public long ScopesReclaimed { get; init; }
 
+    /// <summary>Gets the number of sessions SqlHelper reset on release under <see cref="SessionResetPolicy.WhenDirty"/>.</summary>
+    public long SessionResets { get; init; }
+
+    /// <summary>Gets the number of releases under <see cref="SessionResetPolicy.WhenDirty"/> that skipped the reset because the scope left the session clean.</summary>
+    public long SessionResetsSkipped { get; init; }
+
     /// <summary>Gets the helper's <see cref="SqlHelperOptions.MaxConnections"/>.</summary>
     public int MaxConnections { get; init; }
 
@@ -46,5 +52,5 @@ public sealed class SqlHelperStatistics
     /// <returns>A summary such as <c>OpenScopes=2 (peak 5), Held=2/20, Opened=120, Waits=3 (0.012 s), Timeouts=0, Misnested=0</c>.</returns>
     public override string ToString() =>
         $"OpenScopes={OpenScopes} (peak {PeakOpenScopes}), Held={HeldConnections}/{MaxConnections}, Opened={ScopesOpened}, " +
-        $"Waits={AcquireWaits} ({TotalAcquireWait.TotalSeconds:0.###} s), Timeouts={AcquireTimeouts}, Exhaustions={PoolExhaustions}, Misnested={MisnestedDisposals}, Leaks={LeaksDetected}, Reclaimed={ScopesReclaimed}";
+        $"Waits={AcquireWaits} ({TotalAcquireWait.TotalSeconds:0.###} s), Timeouts={AcquireTimeouts}, Exhaustions={PoolExhaustions}, Misnested={MisnestedDisposals}, Leaks={LeaksDetected}, Reclaimed={ScopesReclaimed}, Resets={SessionResets} (skipped {SessionResetsSkipped})";
 }

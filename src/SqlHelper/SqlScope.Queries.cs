@@ -1,3 +1,4 @@
+using System.Data;
 using Dapper;
 using MySqlConnector;
 using SqlHelpers.Transactions;
@@ -5,8 +6,9 @@ using SqlHelpers.Transactions;
 namespace SqlHelpers;
 
 // The seed's fetchall / fetchone / execute, bound to this scope's connection and transaction (Dapper underneath).
-// While an enclosing scope of the same flow holds a transaction on another connection, each statement is watched by a
-// SelfDeadlockGuard; otherwise there is no guard and no extra cost.
+// Every statement goes through Run / RunAsync, which add, only where they apply: the self-deadlock guard (an enclosing
+// scope of the flow holds a transaction on another connection), the session-state check (SessionResetPolicy.WhenDirty),
+// and the one transparent retry of a scope's first statement on a connection found dead (also WhenDirty only).
 public sealed partial class SqlScope
 {
     /// <summary>Runs a query and returns every row, mapped to <typeparamref name="T"/> (the seed's <c>fetchall</c>).</summary>
@@ -14,25 +16,12 @@ public sealed partial class SqlScope
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members (or a <see cref="DynamicParameters"/>) supply the <c>@name</c> parameters.</param>
     /// <returns>The rows, in the order the server sent them.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        try
-        {
-            return connection.Query<T>(sql, param, Transaction).AsList();
-        }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
-        {
-            throw selfDeadlock;
-        }
-        finally
-        {
-            guard?.Dispose();
-        }
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null) =>
+        Run(sql, param, static (c, s) => c.Query<T>(s.Sql, s.Param, s.Transaction).AsList());
 
     /// <summary>Asynchronously runs a query and returns every row, mapped to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -40,40 +29,24 @@ public sealed partial class SqlScope
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The rows, in the order the server sent them.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public async Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        var rows = await Watch(guard, connection.QueryAsync<T>(Define(sql, param, cancellationToken))).ConfigureAwait(false);
-        return rows.AsList();
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunAsync(sql, param, cancellationToken, static async (c, s) => (IReadOnlyList<T>) (await c.QueryAsync<T>(s.Definition).ConfigureAwait(false)).AsList());
 
     /// <summary>Runs a query and returns its first row, or <c>default</c> when there is none (the seed's <c>fetchone</c>).</summary>
     /// <typeparam name="T">The row type.</typeparam>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
     /// <returns>The first row, or <c>default</c>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public T? FetchOne<T>(string sql, object? param = null)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        try
-        {
-            return connection.QueryFirstOrDefault<T>(sql, param, Transaction);
-        }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
-        {
-            throw selfDeadlock;
-        }
-        finally
-        {
-            guard?.Dispose();
-        }
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public T? FetchOne<T>(string sql, object? param = null) =>
+        Run(sql, param, static (c, s) => c.QueryFirstOrDefault<T>(s.Sql, s.Param, s.Transaction));
 
     /// <summary>Asynchronously runs a query and returns its first row, or <c>default</c> when there is none.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -81,77 +54,47 @@ public sealed partial class SqlScope
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The first row, or <c>default</c>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        return Watch(guard, connection.QueryFirstOrDefaultAsync<T>(Define(sql, param, cancellationToken)));
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunAsync(sql, param, cancellationToken, static (c, s) => c.QueryFirstOrDefaultAsync<T>(s.Definition));
 
     /// <summary>Runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members supply the <c>@name</c> parameters; a sequence runs the statement once per element.</param>
     /// <returns>The number of rows affected.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public int Execute(string sql, object? param = null)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        try
-        {
-            return connection.Execute(sql, param, Transaction);
-        }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
-        {
-            throw selfDeadlock;
-        }
-        finally
-        {
-            guard?.Dispose();
-        }
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public int Execute(string sql, object? param = null) =>
+        Run(sql, param, static (c, s) => c.Execute(s.Sql, s.Param, s.Transaction));
 
     /// <summary>Asynchronously runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The number of rows affected.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        return Watch(guard, connection.ExecuteAsync(Define(sql, param, cancellationToken)));
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunAsync(sql, param, cancellationToken, static (c, s) => c.ExecuteAsync(s.Definition));
 
     /// <summary>Runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
     /// <returns>The value, or <c>default</c> when there is no row or it is <c>NULL</c>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public T? ExecuteScalar<T>(string sql, object? param = null)
-    {
-        var connection = PrepareConnection(sql, param, out var guard);
-        try
-        {
-            return connection.ExecuteScalar<T>(sql, param, Transaction);
-        }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
-        {
-            throw selfDeadlock;
-        }
-        finally
-        {
-            guard?.Dispose();
-        }
-    }
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public T? ExecuteScalar<T>(string sql, object? param = null) =>
+        Run(sql, param, static (c, s) => c.ExecuteScalar<T>(s.Sql, s.Param, s.Transaction));
 
     /// <summary>Asynchronously runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -159,43 +102,80 @@ public sealed partial class SqlScope
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The value, or <c>default</c> when there is no row or it is <c>NULL</c>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
-    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
+    /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunAsync(sql, param, cancellationToken, static (c, s) => c.ExecuteScalarAsync<T>(s.Definition));
+
+    private TResult Run<TResult>(string sql, object? param, Func<MySqlConnection, Statement, TResult> statement)
     {
-        var connection = PrepareConnection(sql, param, out var guard);
-        return Watch(guard, connection.ExecuteScalarAsync<T>(Define(sql, param, cancellationToken)));
-    }
-
-    private MySqlConnection PrepareConnection(string sql, object? param, out SelfDeadlockGuard? guard)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        ThrowIfNotLive();
-        _helper.Parameters.Validate(sql, param);
-        guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
-        return _lease.Connection!;
-    }
-
-    private CommandDefinition Define(string sql, object? param, CancellationToken cancellationToken) =>
-        new(sql, param, Transaction, cancellationToken: cancellationToken);
-
-    private static Task<T> Watch<T>(SelfDeadlockGuard? guard, Task<T> statement) =>
-        guard is null ? statement : WatchAsync(guard, statement);
-
-    private static async Task<T> WatchAsync<T>(SelfDeadlockGuard guard, Task<T> statement)
-    {
+        var connection = Prepare(sql, param, out var guard, out var mayRetry);
         try
         {
-            return await statement.ConfigureAwait(false);
+            return statement(connection, new Statement(sql, param, Transaction, default));
         }
-        catch (MySqlException ex) when (guard.Translate(ex) is { } selfDeadlock)
+        catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open)
+        {
+            // A pooled connection that died while idle (no reset probes it under WhenDirty): the scope has done nothing
+            // yet, so a fresh connection and one more try is invisible to the caller.
+            connection = _helper.ReplaceDeadConnection(this);
+            return statement(connection, new Statement(sql, param, null, default));
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
         {
             throw selfDeadlock;
         }
         finally
         {
-            guard.Dispose();
+            guard?.Dispose();
         }
+    }
+
+    private async Task<TResult> RunAsync<TResult>(string sql, object? param, CancellationToken cancellationToken, Func<MySqlConnection, Statement, Task<TResult>> statement)
+    {
+        var connection = Prepare(sql, param, out var guard, out var mayRetry);
+        try
+        {
+            return await statement(connection, new Statement(sql, param, Transaction, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open && !cancellationToken.IsCancellationRequested)
+        {
+            connection = await _helper.ReplaceDeadConnectionAsync(this, cancellationToken).ConfigureAwait(false);
+            return await statement(connection, new Statement(sql, param, null, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
+
+    private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard, out bool mayRetry)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        ThrowIfNotLive();
+        _helper.Parameters.Validate(sql, param);
+        var lease = Owner._lease;
+        mayRetry = false;
+        if (_helper.ResetsWhenDirty)
+        {
+            mayRetry = !_ranStatement && !lease.Dirty && _joinTarget is null;
+            if (!lease.Dirty && !_helper.Statements.IsStateFree(sql, param))
+                lease.Dirty = true;
+        }
+        _ranStatement = true;
+        guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
+        return lease.Connection!;
+    }
+
+    /// <summary>What a statement needs, passed to static lambdas so that running one allocates no closure.</summary>
+    private readonly record struct Statement(string Sql, object? Param, MySqlTransaction? Transaction, CancellationToken CancellationToken)
+    {
+        public CommandDefinition Definition => new(Sql, Param, Transaction, cancellationToken: CancellationToken);
     }
 }

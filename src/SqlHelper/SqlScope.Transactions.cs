@@ -91,6 +91,7 @@ public sealed partial class SqlScope
 
     private void TransactionStarted(MySqlTransaction transaction)
     {
+        _ranStatement = true;
         Owner._lease.Transaction = transaction;
         _transactionOwner = true;
         if (_command is not null)

@@ -23,6 +23,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
     private int _state;
     private int _liveChildren;
     private bool _transactionOwner;
+    private bool _ranStatement;
 
     internal SqlScope(SqlHelper helper, SqlScope? parent, ScopeLease lease, SqlScope? joinTarget = null)
     {
@@ -39,6 +40,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfNotLive();
+            Owner._lease.Dirty = true;   // what the caller does with it is out of sight
             return _lease.Connection!;
         }
     }
@@ -53,6 +55,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfNotLive();
+            Owner._lease.Dirty = true;   // what the caller runs on it is out of sight
             var command = _command ??= _lease.Connection!.CreateCommand();
             command.Transaction = Transaction;
             return command;
@@ -125,6 +128,14 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         };
         var connectionId = _lease.ConnectionId is { } id && state == "open" ? id.ToString(CultureInfo.InvariantCulture) : "-";
         return $"SqlScope(depth {Depth}, connection {connectionId}, {state})";
+    }
+
+    /// <summary>Puts a fresh connection in place of one found dead before the scope ran anything on it.</summary>
+    internal void ReplaceConnection(MySqlConnection connection)
+    {
+        _lease.Connection = connection;
+        _lease.ConnectionId = connection.ServerThread;
+        _lease.Activity?.SetTag("sqlhelper.connection.id", connection.ServerThread);
     }
 
     internal void Activate(MySqlConnection connection)

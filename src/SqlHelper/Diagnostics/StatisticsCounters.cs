@@ -14,6 +14,8 @@ internal sealed class StatisticsCounters
     private long _misnestedDisposals;
     private long _exhaustions;
     private long _leaks;
+    private long _sessionResets;
+    private long _sessionResetsSkipped;
     private long _reclaimed;
 
     public int OpenScopes => Volatile.Read(ref _openScopes);
@@ -25,6 +27,8 @@ internal sealed class StatisticsCounters
     public long MisnestedDisposals => Interlocked.Read(ref _misnestedDisposals);
     public long Exhaustions => Interlocked.Read(ref _exhaustions);
     public long Leaks => Interlocked.Read(ref _leaks);
+    public long SessionResets => Interlocked.Read(ref _sessionResets);
+    public long SessionResetsSkipped => Interlocked.Read(ref _sessionResetsSkipped);
     public long Reclaimed => Interlocked.Read(ref _reclaimed);
 
     public void ScopeOpened()
@@ -52,6 +56,10 @@ internal sealed class StatisticsCounters
     public void AcquireTimedOut() => Interlocked.Increment(ref _acquireTimeouts);
 
     public void Exhausted() => Interlocked.Increment(ref _exhaustions);
+
+    public void SessionReset() => Interlocked.Increment(ref _sessionResets);
+
+    public void SessionResetSkipped() => Interlocked.Increment(ref _sessionResetsSkipped);
 
     public void LeakDetected() => Interlocked.Increment(ref _leaks);
 

@@ -27,6 +27,9 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         // scope.Connection without setting MySqlCommand.Transaction.
         if (!builder.ContainsKey("IgnoreCommandTransaction"))
             builder.IgnoreCommandTransaction = true;
+        // Under WhenDirty SqlHelper resets the connections that need it when they are released.
+        if (options.SessionReset == SessionResetPolicy.WhenDirty)
+            builder.ConnectionReset = false;
         builder.Pooling = true;
         builder.MaximumPoolSize = (uint) options.MaxConnections;
         builder.MinimumPoolSize = (uint) options.MinIdle;
@@ -83,6 +86,35 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Resets the session of an open connection and runs the session-init statements again (synchronously).</summary>
+    public void ResetSession(MySqlConnection connection)
+    {
+        // MySqlConnector has no synchronous COM_RESET_CONNECTION; this blocks on the asynchronous one.
+        connection.ResetConnectionAsync().AsTask().GetAwaiter().GetResult();
+        if (_sessionInitSql.Length == 0)
+            return;
+        Interlocked.Increment(ref _sessionInitRuns);
+        using var command = new MySqlCommand(_sessionInitSql, connection);
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (MySqlException ex)
+        {
+            throw SessionInitFailed(ex);
+        }
+    }
+
+    /// <summary>Asynchronously resets the session of an open connection and runs the session-init statements again.</summary>
+    public async ValueTask ResetSessionAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        await connection.ResetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (_sessionInitSql.Length == 0)
+            return;
+        Interlocked.Increment(ref _sessionInitRuns);
+        await RunAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Closes every idle pooled connection; connections in use are closed instead of pooled when they come back.
     /// </summary>
@@ -118,7 +150,14 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         if (t_openingSynchronously)
         {
             using var command = new MySqlCommand(_sessionInitSql, context.Connection);
-            Run(() => command.ExecuteNonQuery());
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            catch (MySqlException ex)
+            {
+                throw SessionInitFailed(ex);
+            }
             return default;
         }
         return RunAsync(context.Connection, cancellationToken);
@@ -137,18 +176,6 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
             {
                 throw SessionInitFailed(ex);
             }
-        }
-    }
-
-    private static void Run(Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (MySqlException ex)
-        {
-            throw SessionInitFailed(ex);
         }
     }
 

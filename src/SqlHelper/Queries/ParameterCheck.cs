@@ -25,16 +25,19 @@ internal sealed class ParameterCheck
             _sessionVariables.UnionWith(SqlNames.Scan(statement).Assigned);
     }
 
+    /// <summary>Gets the readable public members of <paramref name="type"/>, which Dapper binds as parameters.</summary>
+    public static HashSet<string> MembersOf(Type type) => s_members.GetOrAdd(type, static type => new HashSet<string>(
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(static p => p.CanRead && p.GetIndexParameters().Length == 0).Select(static p => p.Name)
+            .Concat(type.GetFields(BindingFlags.Public | BindingFlags.Instance).Select(static f => f.Name)),
+        StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Throws when <paramref name="param"/> is a plain object without a member for a name <paramref name="sql"/> uses.</summary>
     /// <exception cref="ArgumentException">A parameter is missing; the message names it.</exception>
     public void Validate(string sql, object? param)
     {
         if (!_enabled || param is null || param is DynamicParameters or IEnumerable or SqlMapper.IDynamicParameters || sql.IndexOf('@', StringComparison.Ordinal) < 0)
             return;
-        var members = s_members.GetOrAdd(param.GetType(), static type => new HashSet<string>(
-            type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(static p => p.CanRead && p.GetIndexParameters().Length == 0).Select(static p => p.Name)
-                .Concat(type.GetFields(BindingFlags.Public | BindingFlags.Instance).Select(static f => f.Name)),
-            StringComparer.OrdinalIgnoreCase));
+        var members = MembersOf(param.GetType());
         var names = SqlNames.Scan(sql);
         foreach (var name in names.Used)
         {

@@ -42,6 +42,12 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
     /// <summary>Gets or sets the transaction begun on this lease's connection (it may have ended since).</summary>
     public MySqlTransaction? Transaction { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether the session may have been changed by what ran on this connection (used under
+    /// <see cref="SessionResetPolicy.WhenDirty"/>; set conservatively, never cleared while the lease lives).
+    /// </summary>
+    public bool Dirty { get; set; }
+
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;
 

@@ -44,7 +44,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
     /// <summary>Runs a statement as the administrative user on its own connection.</summary>
     public async Task<long> ExecuteAdminAsync(string sql)
     {
-        await using var connection = new MySqlConnection(AdminConnectionString);
+        await using var connection = new MySqlConnection(AdminConnectionString + ";AllowUserVariables=true");
         await connection.OpenAsync();
         await using var command = new MySqlCommand(sql, connection);
         var result = await command.ExecuteScalarAsync();
@@ -60,6 +60,14 @@ public sealed class DatabaseFixture : IAsyncLifetime
         await using var command = new MySqlCommand(sql, connection);
         var result = await command.ExecuteScalarAsync();
         return result is null or DBNull ? 0 : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Returns the server's version string.</summary>
+    public async Task<string> ScalarVersionAsync()
+    {
+        await using var connection = new MySqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        return connection.ServerVersion;
     }
 
     /// <summary>Counts the server sessions of the test user (the admin's own session is not counted).</summary>
