@@ -8,37 +8,35 @@ namespace SqlHelpers;
 // Admission: may a scope at this depth take a connection now, wait, or fail (and with what message)?
 public sealed partial class SqlHelper
 {
-    /// <summary>
-    /// The number of held connections below which a scope at <paramref name="depth"/> is admitted:
-    /// <c>MaxConnections - max(0, ReservedForNested - (depth - 1))</c>. Outermost scopes leave the reserve to nested ones,
-    /// one connection fewer per level, which makes nesting up to <c>ReservedForNested + 1</c> deep deadlock-free.
-    /// </summary>
-    internal int LimitFor(int depth) => _options.MaxConnections - Math.Max(0, _reservedForNested - (depth - 1));
+    /// <summary>The admission limit of the primary for a scope at <paramref name="depth"/>; see <see cref="ServerPool.LimitFor"/>.</summary>
+    internal int LimitFor(int depth) => _primary.LimitFor(depth);
 
     private void Admit(ScopeLease lease, SqlScope? parent)
     {
-        var limit = LimitFor(lease.Depth);
-        if (!_gate.TryEnter(limit))
+        var pool = lease.Pool!;
+        var limit = pool.LimitFor(lease.Depth);
+        if (!pool.Gate.TryEnter(limit))
             WaitForAdmission(lease, parent, limit);
-        _registry.Add(lease);
+        pool.Registry.Add(lease);
     }
 
     private void WaitForAdmission(ScopeLease lease, SqlScope? parent, int limit)
     {
-        var heldByThisFlow = CountHeldBy(parent, out var allOpenedOnThisThread);
+        var gate = lease.Pool!.Gate;
+        var heldByThisFlow = CountHeldBy(parent, lease.Pool, out var allOpenedOnThisThread);
         // A synchronous open on the thread that opened every scope of its stack blocks the only code that could release
         // them: when those scopes alone fill the limit, waiting can never end.
         if (heldByThisFlow >= limit && allOpenedOnThisThread)
-            throw Exhausted(ExhaustionReason.WouldDeadlock, lease.Depth, limit, heldByThisFlow);
+            throw Exhausted(ExhaustionReason.WouldDeadlock, lease, limit, heldByThisFlow);
         if (!_options.Blocking)
-            throw Exhausted(ExhaustionReason.NotBlocking, lease.Depth, limit, heldByThisFlow);
+            throw Exhausted(ExhaustionReason.NotBlocking, lease, limit, heldByThisFlow);
 
         var start = Stopwatch.GetTimestamp();
-        var waiter = _gate.Enqueue(limit);
-        if (!waiter.Task.IsCompleted && !waiter.Task.Wait(_options.AcquireTimeout) && _gate.TryCancel(waiter))
+        var waiter = gate.Enqueue(limit);
+        if (!waiter.Task.IsCompleted && !waiter.Task.Wait(_options.AcquireTimeout) && gate.TryCancel(waiter))
         {
             _counters.AcquireTimedOut();
-            throw Exhausted(ExhaustionReason.TimedOut, lease.Depth, limit, CountHeldBy(parent, out _));
+            throw Exhausted(ExhaustionReason.TimedOut, lease, limit, CountHeldBy(parent, lease.Pool, out _));
         }
         waiter.Task.GetAwaiter().GetResult();
         _counters.AcquireWaited(start);
@@ -46,36 +44,38 @@ public sealed partial class SqlHelper
 
     private async ValueTask AdmitAsync(ScopeLease lease, SqlScope? parent, CancellationToken cancellationToken)
     {
-        var limit = LimitFor(lease.Depth);
-        if (!_gate.TryEnter(limit))
+        var pool = lease.Pool!;
+        var limit = pool.LimitFor(lease.Depth);
+        if (!pool.Gate.TryEnter(limit))
             await WaitForAdmissionAsync(lease, parent, limit, cancellationToken).ConfigureAwait(false);
-        _registry.Add(lease);
+        pool.Registry.Add(lease);
     }
 
     private async ValueTask WaitForAdmissionAsync(ScopeLease lease, SqlScope? parent, int limit, CancellationToken cancellationToken)
     {
         // An async flow cannot tell whether it owns the scopes on its stack or inherited them from a parent flow that may
         // still release them, so it never fails early for a deadlock; the timeout message says when one is likely.
+        var gate = lease.Pool!.Gate;
         if (!_options.Blocking)
-            throw Exhausted(ExhaustionReason.NotBlocking, lease.Depth, limit, CountHeldBy(parent, out _));
+            throw Exhausted(ExhaustionReason.NotBlocking, lease, limit, CountHeldBy(parent, lease.Pool, out _));
 
         var start = Stopwatch.GetTimestamp();
-        var waiter = _gate.Enqueue(limit);
+        var waiter = gate.Enqueue(limit);
         if (!waiter.Task.IsCompleted)
         {
             try
             {
                 await waiter.Task.WaitAsync(_options.AcquireTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (TimeoutException) when (_gate.TryCancel(waiter))
+            catch (TimeoutException) when (gate.TryCancel(waiter))
             {
                 _counters.AcquireTimedOut();
-                throw Exhausted(ExhaustionReason.TimedOut, lease.Depth, limit, CountHeldBy(parent, out _));
+                throw Exhausted(ExhaustionReason.TimedOut, lease, limit, CountHeldBy(parent, lease.Pool, out _));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                if (!_gate.TryCancel(waiter))
-                    _gate.Release();
+                if (!gate.TryCancel(waiter))
+                    gate.Release();
                 throw;
             }
             catch (TimeoutException)
@@ -87,15 +87,15 @@ public sealed partial class SqlHelper
         _counters.AcquireWaited(start);
     }
 
-    /// <summary>Counts the connections held by live scopes on the stack that starts at <paramref name="scope"/>.</summary>
-    private static int CountHeldBy(SqlScope? scope, out bool allOpenedOnThisThread)
+    /// <summary>Counts the connections of <paramref name="pool"/> held by live scopes on the stack that starts at <paramref name="scope"/>.</summary>
+    private static int CountHeldBy(SqlScope? scope, ServerPool pool, out bool allOpenedOnThisThread)
     {
         var count = 0;
         var thread = Environment.CurrentManagedThreadId;
         allOpenedOnThisThread = true;
         for (; scope is not null; scope = scope.Parent)
         {
-            if (!scope.IsOpen)
+            if (!scope.IsOpen || scope.IsJoined || scope.Lease.Pool != pool)
                 continue;
             count++;
             allOpenedOnThisThread &= scope.Lease.ThreadId == thread;
@@ -103,10 +103,11 @@ public sealed partial class SqlHelper
         return count;
     }
 
-    private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, int depth, int limit, int heldByThisFlow)
+    private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)
     {
         _counters.Exhausted();
-        var exception = ExhaustionReport.Create(reason, depth, limit, heldByThisFlow, _registry.Snapshot(), _options);
+        var pool = lease.Pool!;
+        var exception = ExhaustionReport.Create(reason, lease.Depth, limit, heldByThisFlow, pool.Registry.Snapshot(), pool, _options);
         Log.PoolExhausted(_logger, exception.Message);
         return exception;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using SqlHelpers.Diagnostics;
+using SqlHelpers.Pooling;
 using SqlHelpers.Scopes;
 
 namespace SqlHelpers;
@@ -88,7 +89,7 @@ public sealed partial class SqlHelper
     internal MySqlConnection ReplaceDeadConnection(SqlScope scope)
     {
         scope.Lease.Connection?.Dispose();   // broken: MySqlConnector discards it instead of pooling it
-        var connection = _source.Open();
+        var connection = scope.Lease.Pool!.Source.Open();
         scope.ReplaceConnection(connection);
         return connection;
     }
@@ -97,7 +98,7 @@ public sealed partial class SqlHelper
     {
         if (scope.Lease.Connection is { } dead)
             await dead.DisposeAsync().ConfigureAwait(false);
-        var connection = await _source.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await scope.Lease.Pool!.Source.OpenAsync(cancellationToken).ConfigureAwait(false);
         scope.ReplaceConnection(connection);
         return connection;
     }
@@ -110,7 +111,7 @@ public sealed partial class SqlHelper
         try
         {
             lease.Transaction?.Dispose();
-            _source.ResetSession(connection);
+            lease.Pool!.Source.ResetSession(connection);
             _counters.SessionReset();
         }
         catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
@@ -127,7 +128,7 @@ public sealed partial class SqlHelper
         {
             if (lease.Transaction is { } transaction)
                 await transaction.DisposeAsync().ConfigureAwait(false);
-            await _source.ResetSessionAsync(connection, CancellationToken.None).ConfigureAwait(false);
+            await lease.Pool!.Source.ResetSessionAsync(connection, CancellationToken.None).ConfigureAwait(false);
             _counters.SessionReset();
         }
         catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
@@ -151,31 +152,49 @@ public sealed partial class SqlHelper
     {
         Log.ScopeReleaseFailed(_logger, exception, lease.Id);
         if (connection.State == System.Data.ConnectionState.Open)
-            _source.Clear();
+            lease.Pool!.Source.Clear();
     }
 
-    private SqlScope OpenCore(bool push)
+    /// <summary>Opens a scope on the primary, on the calling flow's stack when <paramref name="push"/> is set.</summary>
+    private SqlScope OpenCore(bool push) => OpenCore(push, PrimaryOnly);
+
+    /// <summary>
+    /// Opens a scope on the first of <paramref name="candidates"/> that gives a connection: a replica that cannot be
+    /// reached is marked unavailable and the next candidate (finally the primary) is tried.
+    /// </summary>
+    private SqlScope OpenCore(bool push, ServerPool[] candidates)
     {
         ThrowIfDisposed();
         var parent = push ? _stack.PeekForPush() : null;
         var scope = NewScope(parent);
-        try
+        var lease = scope.Lease;
+        for (var i = 0; ; i++)
         {
-            Admit(scope.Lease, parent);
-        }
-        catch (Exception ex)
-        {
-            OpenFailed(scope, ex, admitted: false);
-            throw;
-        }
-        try
-        {
-            scope.Activate(_source.Open());
-        }
-        catch (Exception ex)
-        {
-            OpenFailed(scope, ex, admitted: true);
-            throw;
+            lease.Pool = candidates[i];
+            try
+            {
+                Admit(lease, parent);
+            }
+            catch (Exception ex)
+            {
+                OpenFailed(scope, ex, admitted: false);
+                throw;
+            }
+            try
+            {
+                scope.Activate(lease.Pool.Source.Open());
+                break;
+            }
+            catch (MySqlException ex) when (i + 1 < candidates.Length)
+            {
+                ReleaseAdmission(lease);
+                ReplicaFailed(lease.Pool, ex);
+            }
+            catch (Exception ex)
+            {
+                OpenFailed(scope, ex, admitted: true);
+                throw;
+            }
         }
         OnOpened(scope);
         if (push)
@@ -186,7 +205,9 @@ public sealed partial class SqlHelper
         return scope;
     }
 
-    private ValueTask<SqlScope> OpenCoreAsync(bool push, CancellationToken cancellationToken)
+    private ValueTask<SqlScope> OpenCoreAsync(bool push, CancellationToken cancellationToken) => OpenCoreAsync(push, PrimaryOnly, cancellationToken);
+
+    private ValueTask<SqlScope> OpenCoreAsync(bool push, ServerPool[] candidates, CancellationToken cancellationToken)
     {
         // Not an async method: the push below must land in the caller's flow. The scope goes on the stack now, still
         // opening (readers skip it), and becomes visible when the open completes; a failed open leaves it skipped forever.
@@ -200,40 +221,53 @@ public sealed partial class SqlHelper
             parent?.ChildStarted();
             _stack.Push(scope);
         }
-        return CompleteOpenAsync(scope, parent, cancellationToken);
+        return CompleteOpenAsync(scope, parent, candidates, cancellationToken);
     }
 
-    private async ValueTask<SqlScope> CompleteOpenAsync(SqlScope scope, SqlScope? parent, CancellationToken cancellationToken)
+    private async ValueTask<SqlScope> CompleteOpenAsync(SqlScope scope, SqlScope? parent, ServerPool[] candidates, CancellationToken cancellationToken)
     {
-        try
+        var lease = scope.Lease;
+        for (var i = 0; ; i++)
         {
-            await AdmitAsync(scope.Lease, parent, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            OpenFailed(scope, ex, admitted: false);
-            scope.MarkFailed();
-            throw;
-        }
-        try
-        {
-            scope.Activate(await _source.OpenAsync(cancellationToken).ConfigureAwait(false));
-        }
-        catch (Exception ex)
-        {
-            OpenFailed(scope, ex, admitted: true);
-            scope.MarkFailed();
-            throw;
+            lease.Pool = candidates[i];
+            try
+            {
+                await AdmitAsync(lease, parent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                OpenFailed(scope, ex, admitted: false);
+                scope.MarkFailed();
+                throw;
+            }
+            try
+            {
+                scope.Activate(await lease.Pool.Source.OpenAsync(cancellationToken).ConfigureAwait(false));
+                break;
+            }
+            catch (MySqlException ex) when (i + 1 < candidates.Length && !cancellationToken.IsCancellationRequested)
+            {
+                ReleaseAdmission(lease);
+                ReplicaFailed(lease.Pool, ex);
+            }
+            catch (Exception ex)
+            {
+                OpenFailed(scope, ex, admitted: true);
+                scope.MarkFailed();
+                throw;
+            }
         }
         OnOpened(scope);
         return scope;
     }
 
-    private SqlScope OpenJoined(SqlScope current)
+    /// <summary>Opens a scope nested in <paramref name="current"/> that shares the connection of <paramref name="target"/> (by default current's own).</summary>
+    private SqlScope OpenJoined(SqlScope current, SqlScope? target = null)
     {
         ThrowIfDisposed();
-        var owner = current.Owner;
+        var owner = (target ?? current).Owner;
         var lease = NewLease(current, isJoined: true);
+        lease.Pool = owner.Lease.Pool;
         var scope = new SqlScope(this, current, lease, joinTarget: owner);
         scope.Activate(owner.Lease.Connection!);
         OnOpened(scope);
@@ -279,6 +313,8 @@ public sealed partial class SqlHelper
     private void OnOpened(SqlScope scope)
     {
         _counters.ScopeOpened();
+        if (scope.Lease.Pool!.IsReplica && !scope.IsJoined)
+            _counters.ReplicaScopeOpened();
         var lease = scope.Lease;
         if (_telemetry.Depth.Enabled)
             _telemetry.Depth.Record(lease.Depth, _telemetry.Tags);
@@ -320,8 +356,8 @@ public sealed partial class SqlHelper
 
     private void ReleaseAdmission(ScopeLease lease)
     {
-        _registry.Remove(lease);
-        _gate.Release();
+        lease.Pool!.Registry.Remove(lease);
+        lease.Pool.Gate.Release();
     }
 
     private void ReportSuspectedLeak(ScopeLease lease, string sites)
@@ -341,6 +377,6 @@ public sealed partial class SqlHelper
                 _telemetry.Leaks.Add(1, _telemetry.Tags);
         }
         Log.ScopeAbandoned(_logger, lease.Id, lease.FlowId, lease.Depth, lease.ConnectionId ?? 0, lease.Age.TotalSeconds,
-            LeakDetector.DescribeSites(lease, _registry.Snapshot()));
+            LeakDetector.DescribeSites(lease, lease.Pool!.Registry.Snapshot()));
     }
 }

@@ -1,9 +1,11 @@
 using Dapper;
+using SqlHelpers.Pooling;
 
 namespace SqlHelpers;
 
 // The seed's fetchall / fetchone / execute on the helper itself: they run on Current when the calling flow has one,
-// else on a short-lived scope of their own that is never pushed on the stack.
+// else on a short-lived scope of their own that is never pushed on the stack (FetchAll / FetchOne on a replica when
+// ReadFromReplicasOutsideScopes is on).
 public sealed partial class SqlHelper
 {
     /// <summary>Runs a query on <see cref="Current"/> (or a short-lived scope) and returns every row.</summary>
@@ -19,7 +21,7 @@ public sealed partial class SqlHelper
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (Current is { } current)
             return current.FetchAll<T>(sql, param);
-        using var scope = OpenCore(push: false);
+        using var scope = OpenCore(push: false, ReadCandidatesOutsideScopes);
         return scope.FetchAll<T>(sql, param);
     }
 
@@ -37,7 +39,7 @@ public sealed partial class SqlHelper
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (Current is { } current)
             return await current.FetchAllAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-        var scope = await OpenCoreAsync(push: false, cancellationToken).ConfigureAwait(false);
+        var scope = await OpenCoreAsync(push: false, ReadCandidatesOutsideScopes, cancellationToken).ConfigureAwait(false);
         await using (scope.ConfigureAwait(false))
             return await scope.FetchAllAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
     }
@@ -55,7 +57,7 @@ public sealed partial class SqlHelper
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (Current is { } current)
             return current.FetchOne<T>(sql, param);
-        using var scope = OpenCore(push: false);
+        using var scope = OpenCore(push: false, ReadCandidatesOutsideScopes);
         return scope.FetchOne<T>(sql, param);
     }
 
@@ -73,7 +75,7 @@ public sealed partial class SqlHelper
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (Current is { } current)
             return await current.FetchOneAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-        var scope = await OpenCoreAsync(push: false, cancellationToken).ConfigureAwait(false);
+        var scope = await OpenCoreAsync(push: false, ReadCandidatesOutsideScopes, cancellationToken).ConfigureAwait(false);
         await using (scope.ConfigureAwait(false))
             return await scope.FetchOneAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
     }
@@ -147,4 +149,6 @@ public sealed partial class SqlHelper
         await using (scope.ConfigureAwait(false))
             return await scope.ExecuteScalarAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
     }
+
+    private ServerPool[] ReadCandidatesOutsideScopes => ReadsOutsideScopesGoToReplicas ? RouteReadOnly() : PrimaryOnly;
 }

@@ -21,10 +21,10 @@ namespace SqlHelpers;
 public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
 {
     private readonly SqlHelperOptions _options;
-    private readonly ConnectionSource _source;
-    private readonly AdmissionGate _gate = new();
+    private readonly ServerPool _primary;
+    private readonly ServerPool[] _replicas;
+    private readonly ReplicaMonitor? _replicaMonitor;
     private readonly ScopeStack _stack = new();
-    private readonly ScopeRegistry _registry;
     private readonly StatisticsCounters _counters = new();
     private readonly ILogger _logger;
     private readonly SelfDeadlockDetector _selfDeadlockDetector;
@@ -32,7 +32,6 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     private readonly LeakDetector? _leakDetector;
     private readonly ParameterCheck _parameterCheck;
     private readonly bool _ambient;
-    private readonly int _reservedForNested;
     private long _lastScopeId;
     private int _disposed;
 
@@ -54,16 +53,18 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         var connectionString = SqlHelperOptionsValidator.Validate(options);
         _options = options.Clone();
         _ambient = _options.Mode == ScopeMode.AsyncFlowStack;
-        _reservedForNested = _ambient ? _options.EffectiveReservedForNested : 0;
-        _registry = new ScopeRegistry(_options.MaxConnections);
+        var reservedForNested = _ambient ? _options.EffectiveReservedForNested : 0;
         _logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
-        _source = new ConnectionSource(connectionString, _options);
-        _selfDeadlockDetector = new SelfDeadlockDetector(_source.ConnectionString, _options.SelfDeadlockDetectionDelay, _logger);
+        _primary = new ServerPool(PoolName(connectionString), isReplica: false, connectionString, _options, _options.MaxConnections, reservedForNested);
+        _replicas = [.. SqlHelperOptionsValidator.ValidateReplicas(_options).Select(replica =>
+            new ServerPool(PoolName(replica), isReplica: true, replica, _options, _options.ReplicaMaxConnections ?? _options.MaxConnections, reservedForNested))];
+        _selfDeadlockDetector = new SelfDeadlockDetector(_primary.Source.ConnectionString, _options.SelfDeadlockDetectionDelay, _logger);
         _parameterCheck = new ParameterCheck(_options.ValidateParameters, _options.SessionInit);
-        _telemetry = new SqlHelperTelemetry(_counters, () => _gate.Held, _options.MaxConnections,
-            $"{connectionString.Server}:{connectionString.Port}/{connectionString.Database}");
+        _telemetry = new SqlHelperTelemetry(_counters, () => _primary.Gate.Held, _options.MaxConnections, _primary.Name);
         if (_options.LeakDetectionThreshold is { } threshold)
-            _leakDetector = new LeakDetector(_registry, threshold, ReportSuspectedLeak);
+            _leakDetector = new LeakDetector([_primary, .. _replicas], threshold, ReportSuspectedLeak);
+        if (_replicas.Length != 0)
+            _replicaMonitor = new ReplicaMonitor(_replicas, _options.MaxReplicaLag, _options.ReplicaCheckInterval, _logger, _telemetry);
     }
 
     /// <summary>Gets a copy of the options the helper was built with; changing it has no effect on the helper.</summary>
@@ -130,7 +131,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         if (_options.MinIdle > 0)
-            _source.Open().Dispose();
+            _primary.Source.Open().Dispose();
     }
 
     /// <summary>Asynchronously opens <see cref="SqlHelperOptions.MinIdle"/> connections so they are ready before the first scope.</summary>
@@ -141,14 +142,15 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         if (_options.MinIdle > 0)
-            await (await _source.OpenAsync(cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            await (await _primary.Source.OpenAsync(cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
     public void ClearPool()
     {
         ThrowIfDisposed();
-        _source.Clear();
+        foreach (var pool in AllPools)
+            pool.Source.Clear();
     }
 
     /// <summary>Asynchronously closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
@@ -156,14 +158,14 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     public Task ClearPoolAsync()
     {
         ThrowIfDisposed();
-        return _source.ClearAsync();
+        return Task.WhenAll(AllPools.Select(static pool => pool.Source.ClearAsync()));
     }
 
     /// <summary>Gets a snapshot of the helper's counters.</summary>
     /// <returns>The counters as they are now.</returns>
     public SqlHelperStatistics GetStatistics()
     {
-        var live = _registry.Snapshot();
+        var live = _primary.Registry.Snapshot();
         var byDepth = new int[live.Count == 0 ? 0 : live.Max(static l => l.Depth)];
         foreach (var lease in live)
             byDepth[lease.Depth - 1]++;
@@ -182,7 +184,10 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             SessionResets = _counters.SessionResets,
             SessionResetsSkipped = _counters.SessionResetsSkipped,
             MaxConnections = _options.MaxConnections,
-            HeldConnections = _gate.Held,
+            HeldConnections = _primary.Gate.Held,
+            ReplicaHeldConnections = _replicas.Sum(static r => r.Gate.Held),
+            ReadOnlyScopesOnReplicas = _counters.ReplicaScopes,
+            ReplicaFallbacks = _counters.ReplicaFallbacks,
             OpenScopesByDepth = byDepth,
         };
     }
@@ -190,7 +195,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <summary>Gets a snapshot of the live scopes of every flow: flow, depth, age and, with <see cref="SqlHelperOptions.CaptureOpenSite"/>, where each was opened.</summary>
     /// <returns>The live scopes, oldest first.</returns>
     public IReadOnlyList<SqlScopeInfo> GetOpenScopes() =>
-        [.. _registry.Snapshot().OrderBy(static l => l.OpenedTimestamp).Select(Describe)];
+        [.. AllPools.SelectMany(static p => p.Registry.Snapshot()).OrderBy(static l => l.OpenedTimestamp).Select(Describe)];
 
     /// <summary>
     /// Closes the pool. Scopes still open are reported through the logger; their connections are closed when they are
@@ -200,19 +205,28 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     {
         if (!BeginDispose())
             return;
-        _source.Dispose();
+        foreach (var pool in AllPools)
+            pool.Dispose();
     }
 
     /// <summary>Asynchronously closes the pool; see <see cref="Dispose"/>.</summary>
     /// <returns>A task that completes when the idle connections are closed.</returns>
-    public ValueTask DisposeAsync() => BeginDispose() ? _source.DisposeAsync() : default;
+    public async ValueTask DisposeAsync()
+    {
+        if (!BeginDispose())
+            return;
+        foreach (var pool in AllPools)
+            await pool.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Returns a description of the helper that names its mode and server, never its password.</summary>
     /// <returns>A description such as <c>SqlHelper(AsyncFlowStack, Server=127.0.0.1;Port=3306;Database=app;User ID=app, 2/20 held)</c>.</returns>
     public override string ToString() =>
-        $"SqlHelper({_options.Mode}, {_source.Description}, {_gate.Held}/{_options.MaxConnections} held)";
+        $"SqlHelper({_options.Mode}, {_primary.Source.Description}, {_primary.Gate.Held}/{_options.MaxConnections} held{(_replicas.Length == 0 ? "" : $", {_replicas.Length} replica(s)")})";
 
-    internal long SessionInitRuns => _source.SessionInitRuns;
+    internal long SessionInitRuns => _primary.Source.SessionInitRuns;
+
+    private IEnumerable<ServerPool> AllPools => _replicas.Length == 0 ? [_primary] : [_primary, .. _replicas];
 
     internal ParameterCheck Parameters => _parameterCheck;
 
@@ -236,12 +250,17 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return false;
         _leakDetector?.Dispose();
+        _replicaMonitor?.Dispose();
         _telemetry.Dispose();
-        _gate.FailAll(new ObjectDisposedException(nameof(SqlHelper), "The SqlHelper was disposed while this open was waiting for a connection."));
+        foreach (var pool in AllPools)
+            pool.Gate.FailAll(new ObjectDisposedException(nameof(SqlHelper), "The SqlHelper was disposed while this open was waiting for a connection."));
         foreach (var scope in GetOpenScopes())
             Log.ScopeStillOpenAtHelperDispose(_logger, scope, scope.OpenSite is null ? "" : $", opened at:\n{scope.OpenSite}");
         return true;
     }
+
+    private static string PoolName(MySqlConnectionStringBuilder connectionString) =>
+        $"{connectionString.Server}:{connectionString.Port}/{connectionString.Database}";
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

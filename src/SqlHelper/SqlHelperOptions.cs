@@ -95,6 +95,27 @@ public sealed class SqlHelperOptions
     /// </summary>
     public bool ValidateParameters { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets the connection strings of read replicas. <see cref="SqlHelper.OpenReadOnly"/> routes to them (each has
+    /// its own pool); with none, read-only scopes use the primary (<see cref="ConnectionString"/>).
+    /// </summary>
+    public IList<string> ReplicaConnectionStrings { get; set; } = [];
+
+    /// <summary>Gets or sets the cap on connections held on each replica; <c>null</c> (the default) means <see cref="MaxConnections"/>.</summary>
+    public int? ReplicaMaxConnections { get; set; }
+
+    /// <summary>Gets or sets the replication lag beyond which a replica is skipped. The default is 30 s.</summary>
+    public TimeSpan MaxReplicaLag { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how often replicas are checked for reachability and lag (never per query). The default is 5 s.</summary>
+    public TimeSpan ReplicaCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets whether <see cref="SqlHelper.FetchAll{T}"/> and <see cref="SqlHelper.FetchOne{T}"/> (and their async
+    /// twins) may read from a replica when the calling flow has no current scope. Off by default: replicas may lag.
+    /// </summary>
+    public bool ReadFromReplicasOutsideScopes { get; set; }
+
     /// <summary>Gets or sets the logger factory for SqlHelper's own events (and MySqlConnector's). <c>null</c> logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -117,5 +138,10 @@ public sealed class SqlHelperOptions
         LeakDetectionThreshold = LeakDetectionThreshold,
         ValidateParameters = ValidateParameters,
         SessionReset = SessionReset,
+        ReplicaConnectionStrings = [.. ReplicaConnectionStrings ?? []],
+        ReplicaMaxConnections = ReplicaMaxConnections,
+        MaxReplicaLag = MaxReplicaLag,
+        ReplicaCheckInterval = ReplicaCheckInterval,
+        ReadFromReplicasOutsideScopes = ReadFromReplicasOutsideScopes,
     };
 }

@@ -45,10 +45,30 @@ internal static class SqlHelperOptionsValidator
         return builder;
     }
 
-    private static MySqlConnectionStringBuilder ParseConnectionString(string? connectionString)
+    /// <summary>Validates the replica options and returns the parsed replica connection strings.</summary>
+    /// <exception cref="ArgumentException">A replica option has a bad value; the message names it.</exception>
+    public static List<MySqlConnectionStringBuilder> ValidateReplicas(SqlHelperOptions options)
+    {
+        if (options.ReplicaMaxConnections is { } max && max <= 0)
+            throw Fail(nameof(SqlHelperOptions.ReplicaMaxConnections), $"ReplicaMaxConnections must be at least 1 (or null for MaxConnections), but was {max}.");
+        if (options.MaxReplicaLag <= TimeSpan.Zero)
+            throw Fail(nameof(SqlHelperOptions.MaxReplicaLag), $"MaxReplicaLag must be positive, but was {options.MaxReplicaLag}.");
+        if (options.ReplicaCheckInterval <= TimeSpan.Zero)
+            throw Fail(nameof(SqlHelperOptions.ReplicaCheckInterval), $"ReplicaCheckInterval must be positive, but was {options.ReplicaCheckInterval}.");
+        var replicas = new List<MySqlConnectionStringBuilder>();
+        var list = options.ReplicaConnectionStrings ?? [];
+        for (var i = 0; i < list.Count; i++)
+            replicas.Add(ParseConnectionString(list[i], $"{nameof(SqlHelperOptions.ReplicaConnectionStrings)}[{i}]", nameof(SqlHelperOptions.ReplicaConnectionStrings)));
+        return replicas;
+    }
+
+    private static MySqlConnectionStringBuilder ParseConnectionString(string? connectionString) =>
+        ParseConnectionString(connectionString, nameof(SqlHelperOptions.ConnectionString), nameof(SqlHelperOptions.ConnectionString));
+
+    private static MySqlConnectionStringBuilder ParseConnectionString(string? connectionString, string label, string optionName)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
-            throw Fail(nameof(SqlHelperOptions.ConnectionString), "ConnectionString is required, but was empty.");
+            throw Fail(optionName, $"{label} is required, but was empty.");
         try
         {
             var builder = new MySqlConnectionStringBuilder(connectionString);
@@ -60,7 +80,7 @@ internal static class SqlHelperOptionsValidator
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
             var message = SecretRedactor.Redact(ex.Message, connectionString);
-            throw new ArgumentException($"ConnectionString is not valid: {message}", nameof(SqlHelperOptions.ConnectionString));
+            throw new ArgumentException($"{label} is not valid: {message}", optionName);
         }
     }
 

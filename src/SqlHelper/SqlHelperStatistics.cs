@@ -45,6 +45,15 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of connections held by live scopes (or being opened for them) right now.</summary>
     public int HeldConnections { get; init; }
 
+    /// <summary>Gets the number of connections held by live read-only scopes on replicas.</summary>
+    public int ReplicaHeldConnections { get; init; }
+
+    /// <summary>Gets the number of read-only scopes opened on a replica.</summary>
+    public long ReadOnlyScopesOnReplicas { get; init; }
+
+    /// <summary>Gets the number of read-only opens that went to the primary because no replica was available or one failed.</summary>
+    public long ReplicaFallbacks { get; init; }
+
     /// <summary>Gets the number of live scopes holding a connection, by depth: index 0 is depth 1.</summary>
     public IReadOnlyList<int> OpenScopesByDepth { get; init; } = [];
 

@@ -169,8 +169,17 @@ public sealed partial class SqlScope
                 lease.Dirty = true;
         }
         _ranStatement = true;
+        if (!lease.Wrote && !StartsWithSelect(sql))
+            lease.Wrote = true;
         guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
         return lease.Connection!;
+    }
+
+    /// <summary>Whether the statement is a plain read (read-your-writes routing treats anything else as a write).</summary>
+    private static bool StartsWithSelect(string sql)
+    {
+        var text = sql.AsSpan().TrimStart();
+        return text.Length > 6 && text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !char.IsLetterOrDigit(text[6]);
     }
 
     /// <summary>What a statement needs, passed to static lambdas so that running one allocates no closure.</summary>

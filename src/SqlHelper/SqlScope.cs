@@ -41,6 +41,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         {
             ThrowIfNotLive();
             Owner._lease.Dirty = true;   // what the caller does with it is out of sight
+            Owner._lease.Wrote = true;
             return _lease.Connection!;
         }
     }
@@ -56,6 +57,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         {
             ThrowIfNotLive();
             Owner._lease.Dirty = true;   // what the caller runs on it is out of sight
+            Owner._lease.Wrote = true;
             var command = _command ??= _lease.Connection!.CreateCommand();
             command.Transaction = Transaction;
             return command;

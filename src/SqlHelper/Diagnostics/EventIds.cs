@@ -22,4 +22,10 @@ internal static class EventIds
     public const int SelfDeadlockCheckFailed = 3001;
     public const int SelfDeadlockDetected = 3002;
     public const int TransactionRetry = 3010;
+
+    // Replicas: 4000-4099
+    public const int ReplicaUnavailable = 4000;
+    public const int ReplicaAvailable = 4001;
+    public const int ReplicaFallback = 4002;
+    public const int ReplicaLagUnreadable = 4003;
 }

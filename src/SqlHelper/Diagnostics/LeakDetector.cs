@@ -12,14 +12,14 @@ namespace SqlHelpers.Diagnostics;
 /// </summary>
 internal sealed class LeakDetector : IDisposable
 {
-    private readonly ScopeRegistry _registry;
+    private readonly Pooling.ServerPool[] _pools;
     private readonly TimeSpan _threshold;
     private readonly Action<ScopeLease, string> _report;
     private readonly Timer _timer;
 
-    public LeakDetector(ScopeRegistry registry, TimeSpan threshold, Action<ScopeLease, string> report)
+    public LeakDetector(Pooling.ServerPool[] pools, TimeSpan threshold, Action<ScopeLease, string> report)
     {
-        _registry = registry;
+        _pools = pools;
         _threshold = threshold;
         _report = report;
         var period = TimeSpan.FromTicks(Math.Clamp(threshold.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(5).Ticks));
@@ -31,11 +31,11 @@ internal sealed class LeakDetector : IDisposable
     internal void Scan()
     {
         List<ScopeLease>? live = null;
-        foreach (var lease in _registry.Snapshot())
+        foreach (var lease in _pools.SelectMany(static p => p.Registry.Snapshot()))
         {
             if (lease.Age < _threshold || !lease.TryMarkLeakReported())
                 continue;
-            live ??= _registry.Snapshot();
+            live ??= [.. _pools.SelectMany(static p => p.Registry.Snapshot())];
             _report(lease, DescribeSites(lease, live));
         }
     }

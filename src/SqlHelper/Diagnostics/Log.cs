@@ -43,4 +43,16 @@ internal static partial class Log
 
     [LoggerMessage(EventIds.ScopeAbandoned, LogLevel.Warning, "Leak: scope {ScopeId} (flow {FlowId}, depth {Depth}, connection {ConnectionId}) was never disposed and became unreachable after {AgeSeconds:0.0} s; its connection was reclaimed{Sites}")]
     public static partial void ScopeAbandoned(ILogger logger, long scopeId, long flowId, int depth, int connectionId, double ageSeconds, string sites);
+
+    [LoggerMessage(EventIds.ReplicaUnavailable, LogLevel.Warning, "Replica {Replica} is skipped: {Reason}")]
+    public static partial void ReplicaUnavailable(ILogger logger, string replica, string reason);
+
+    [LoggerMessage(EventIds.ReplicaAvailable, LogLevel.Information, "Replica {Replica} is available again")]
+    public static partial void ReplicaAvailable(ILogger logger, string replica);
+
+    [LoggerMessage(EventIds.ReplicaFallback, LogLevel.Warning, "A read-only scope went to the primary: {Reason}")]
+    public static partial void ReplicaFallback(ILogger logger, string reason);
+
+    [LoggerMessage(EventIds.ReplicaLagUnreadable, LogLevel.Warning, "Replica lag cannot be read ({Reason}); replicas are judged by reachability only. Grant REPLICATION CLIENT (or SLAVE MONITOR on MariaDB) to check lag")]
+    public static partial void ReplicaLagUnreadable(ILogger logger, string reason);
 }

@@ -38,7 +38,14 @@ internal sealed class SqlHelperTelemetry : IDisposable
         Depth = _meter.CreateHistogram<int>("sqlhelper.scope.depth", "{scope}", "Nesting depth of opened scopes.");
         Exhaustions = _meter.CreateCounter<long>("sqlhelper.pool.exhaustions", "{open}", "Opens that failed because no connection could be had.");
         Leaks = _meter.CreateCounter<long>("sqlhelper.scope.leaks", "{scope}", "Scopes held past LeakDetectionThreshold or never disposed.");
+        ReplicaFallbacks = _meter.CreateCounter<long>("sqlhelper.replica.fallbacks", "{open}", "Read-only opens sent to the primary because no replica was available or one failed.");
     }
+
+    public Counter<long> ReplicaFallbacks { get; }
+
+    /// <summary>Publishes the number of available replicas.</summary>
+    public void ObserveReplicas(Func<int> availableReplicas) =>
+        _meter.CreateObservableUpDownCounter("sqlhelper.replicas.available", () => new Measurement<int>(availableReplicas(), _tags), "{replica}", "Replicas read-only scopes are routed to.");
 
     public string PoolName { get; }
 

@@ -15,6 +15,8 @@ internal sealed class StatisticsCounters
     private long _exhaustions;
     private long _leaks;
     private long _sessionResets;
+    private long _replicaScopes;
+    private long _replicaFallbacks;
     private long _sessionResetsSkipped;
     private long _reclaimed;
 
@@ -28,6 +30,8 @@ internal sealed class StatisticsCounters
     public long Exhaustions => Interlocked.Read(ref _exhaustions);
     public long Leaks => Interlocked.Read(ref _leaks);
     public long SessionResets => Interlocked.Read(ref _sessionResets);
+    public long ReplicaScopes => Interlocked.Read(ref _replicaScopes);
+    public long ReplicaFallbacks => Interlocked.Read(ref _replicaFallbacks);
     public long SessionResetsSkipped => Interlocked.Read(ref _sessionResetsSkipped);
     public long Reclaimed => Interlocked.Read(ref _reclaimed);
 
@@ -56,6 +60,10 @@ internal sealed class StatisticsCounters
     public void AcquireTimedOut() => Interlocked.Increment(ref _acquireTimeouts);
 
     public void Exhausted() => Interlocked.Increment(ref _exhaustions);
+
+    public void ReplicaScopeOpened() => Interlocked.Increment(ref _replicaScopes);
+
+    public void ReplicaFallback() => Interlocked.Increment(ref _replicaFallbacks);
 
     public void SessionReset() => Interlocked.Increment(ref _sessionResets);
 

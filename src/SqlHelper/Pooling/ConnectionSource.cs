@@ -17,7 +17,7 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
     private MySqlDataSource _dataSource;
     private long _sessionInitRuns;
 
-    public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options)
+    public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
     {
         // SessionInit and seed-style SQL use session variables (SET @tenant = ...), which MySqlConnector rejects as
         // undefined parameters unless AllowUserVariables is on. A connection string that sets it explicitly wins.
@@ -31,8 +31,8 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         if (options.SessionReset == SessionResetPolicy.WhenDirty)
             builder.ConnectionReset = false;
         builder.Pooling = true;
-        builder.MaximumPoolSize = (uint) options.MaxConnections;
-        builder.MinimumPoolSize = (uint) options.MinIdle;
+        builder.MaximumPoolSize = (uint) maxConnections;
+        builder.MinimumPoolSize = (uint) minIdle;
         _connectionString = builder.ConnectionString;
         Description = SecretRedactor.Describe(builder);
         _sessionInitSql = string.Join(";\n", options.SessionInit.Select(static s => s.Trim().TrimEnd(';')));

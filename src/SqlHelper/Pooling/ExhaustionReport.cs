@@ -8,11 +8,12 @@ namespace SqlHelpers.Pooling;
 internal static class ExhaustionReport
 {
     public static SqlPoolExhaustedException Create(ExhaustionReason reason, int depth, int limit, int heldByThisFlow,
-        IReadOnlyList<ScopeLease> live, SqlHelperOptions options)
+        IReadOnlyList<ScopeLease> live, ServerPool pool, SqlHelperOptions options)
     {
         var flows = live.Select(static l => l.FlowId).Distinct().Count();
         var oldest = live.Count == 0 ? TimeSpan.Zero : live.Max(static l => l.Age);
-        var reserved = options.MaxConnections - limit;
+        var reserved = pool.MaxConnections - limit;
+        var maxName = pool.IsReplica ? "ReplicaMaxConnections" : "MaxConnections";
         var likelyDeadlock = reason == ExhaustionReason.WouldDeadlock || heldByThisFlow >= limit;
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -23,7 +24,7 @@ internal static class ExhaustionReport
             ExhaustionReason.TimedOut => string.Create(inv, $"Timed out after {options.AcquireTimeout.TotalSeconds:0.###} s (AcquireTimeout) waiting to open a scope at depth {depth}: "),
             _ => string.Create(inv, $"Could not open a scope at depth {depth} without waiting (Blocking is off): "),
         });
-        text.Append(inv, $"{live.Count} of {options.MaxConnections} connections (MaxConnections) are held by open scopes of {flows} flow{(flows == 1 ? "" : "s")}, ");
+        text.Append(inv, $"{live.Count} of {pool.MaxConnections} connections ({maxName}{(pool.IsReplica ? " on replica " + pool.Name : "")}) are held by open scopes of {flows} flow{(flows == 1 ? "" : "s")}, ");
         text.Append(inv, $"{heldByThisFlow} of them by the calling flow; the oldest has been held for {oldest.TotalSeconds:0.0} s.");
         if (reserved > 0)
             text.Append(inv, $" A scope at depth {depth} may only take a connection while fewer than {limit} are held ({reserved} reserved for nested scopes by ReservedForNested).");
@@ -31,13 +32,13 @@ internal static class ExhaustionReport
         {
             text.Append(inv, $" The calling flow's own {heldByThisFlow} open scope{(heldByThisFlow == 1 ? "" : "s")} hold every connection this scope may take, so it can only get one when an enclosing scope is disposed");
             text.Append(reason == ExhaustionReason.WouldDeadlock ? ", which cannot happen while this thread waits." : ".");
-            text.Append(" Dispose an enclosing scope before opening this one, run this work in an enclosing scope instead of a new one, or raise MaxConnections.");
+            text.Append(inv, $" Dispose an enclosing scope before opening this one, run this work in an enclosing scope instead of a new one, or raise {maxName}.");
         }
         else
         {
-            text.Append(" Raise MaxConnections, dispose scopes sooner, or raise ReservedForNested if nested scopes are starved by outermost ones.");
+            text.Append(inv, $" Raise {maxName}, dispose scopes sooner, or raise ReservedForNested if nested scopes are starved by outermost ones.");
         }
 
-        return new SqlPoolExhaustedException(text.ToString(), options.MaxConnections, live.Count, heldByThisFlow, likelyDeadlock);
+        return new SqlPoolExhaustedException(text.ToString(), pool.MaxConnections, live.Count, heldByThisFlow, likelyDeadlock);
     }
 }

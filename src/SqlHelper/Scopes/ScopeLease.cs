@@ -30,6 +30,12 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
     /// <summary>Gets the <see cref="Stopwatch"/> timestamp at which the scope started to open.</summary>
     public long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
 
+    /// <summary>Gets or sets the server the scope's connection comes from (chosen, and possibly re-chosen, while opening).</summary>
+    public Pooling.ServerPool? Pool { get; set; }
+
+    /// <summary>Gets or sets whether the scope may have written (anything but a SELECT ran, or the connection was handed out).</summary>
+    public bool Wrote { get; set; }
+
     /// <summary>Gets or sets the open connection, or <c>null</c> while opening.</summary>
     public MySqlConnection? Connection { get; set; }
 

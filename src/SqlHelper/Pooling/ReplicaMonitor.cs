@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+using SqlHelpers.Diagnostics;
+
+namespace SqlHelpers.Pooling;
+
+/// <summary>
+/// Checks each replica every few seconds (never per query) on a short-lived connection of its own: down or lagging more than
+/// <see cref="SqlHelperOptions.MaxReplicaLag"/> (<c>Seconds_Behind_Master</c>, or replication stopped) makes it unavailable;
+/// back in bounds makes it available again. Transitions are logged.
+/// </summary>
+internal sealed class ReplicaMonitor : IDisposable
+{
+    private readonly ServerPool[] _replicas;
+    private readonly TimeSpan _maxLag;
+    private readonly ILogger _logger;
+    private readonly Timer _timer;
+    private readonly SemaphoreSlim _checking = new(1, 1);
+    private int _lagUnreadableLogged;
+
+    public ReplicaMonitor(ServerPool[] replicas, TimeSpan maxLag, TimeSpan interval, ILogger logger, SqlHelperTelemetry telemetry)
+    {
+        _replicas = replicas;
+        _maxLag = maxLag;
+        _logger = logger;
+        telemetry.ObserveReplicas(() => replicas.Count(static r => r.IsAvailable));
+        _timer = new Timer(static state => _ = ((ReplicaMonitor) state!).CheckAllAsync(CancellationToken.None), this, TimeSpan.Zero, interval);
+    }
+
+    public async Task CheckAllAsync(CancellationToken cancellationToken)
+    {
+        await _checking.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_replicas.Select(r => CheckAsync(r, cancellationToken))).ConfigureAwait(false);
+        }
+        finally
+        {
+            _checking.Release();
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private async Task CheckAsync(ServerPool replica, CancellationToken cancellationToken)
+    {
+        bool available;
+        TimeSpan? lag = null;
+        string? reason = null;
+        try
+        {
+            var builder = new MySqlConnectionStringBuilder(replica.Source.ConnectionString) { Pooling = false, ConnectionTimeout = 3 };
+            await using var connection = new MySqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            (available, lag, reason) = await ReadLagAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MySqlException ex)
+        {
+            available = false;
+            reason = "unreachable: " + SecretRedactor.Redact(ex.Message, replica.Source.ConnectionString);
+        }
+        if (replica.SetHealth(available, lag, reason))
+        {
+            if (available)
+                Log.ReplicaAvailable(_logger, replica.Name);
+            else
+                Log.ReplicaUnavailable(_logger, replica.Name, reason!);
+        }
+    }
+
+    private async Task<(bool Available, TimeSpan? Lag, string? Reason)> ReadLagAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = new MySqlCommand("SHOW SLAVE STATUS", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                return (true, null, null);   // not a replica (a primary or a cluster node named as one): reachable is enough
+            var ordinal = reader.GetOrdinal("Seconds_Behind_Master");
+            if (reader.IsDBNull(ordinal))
+                return (false, null, "replication is not running (Seconds_Behind_Master is NULL)");
+            var lag = TimeSpan.FromSeconds(Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture));
+            return lag > _maxLag ? (false, lag, $"lagging {lag.TotalSeconds:0} s behind the primary (MaxReplicaLag is {_maxLag.TotalSeconds:0} s)") : (true, lag, null);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.SpecifiedAccessDeniedError or MySqlErrorCode.AccessDenied)
+        {
+            if (Interlocked.Exchange(ref _lagUnreadableLogged, 1) == 0)
+                Log.ReplicaLagUnreadable(_logger, ex.Message);
+            return (true, null, null);
+        }
+    }
+}
