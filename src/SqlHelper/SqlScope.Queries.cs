@@ -171,8 +171,9 @@ public sealed partial class SqlScope
         _ranStatement = true;
         if (!lease.Wrote && !StartsWithSelect(sql))
             lease.Wrote = true;
+        var connection = mayRetry ? lease.Connection! : LiveConnection();
         guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
-        return lease.Connection!;
+        return connection;
     }
 
     /// <summary>Whether the statement is a plain read (read-your-writes routing treats anything else as a write).</summary>

@@ -86,7 +86,7 @@ public sealed partial class SqlScope
                 ? "This scope joined an enclosing scope that already has a transaction in progress; its commands run in that transaction. Commit or roll back through the enclosing scope."
                 : "A transaction is already in progress on this scope. Commit or roll it back before beginning another (savepoints are not supported).");
         }
-        return Owner._lease.Connection!;
+        return Owner.LiveConnection();
     }
 
     private void TransactionStarted(MySqlTransaction transaction)
@@ -104,6 +104,7 @@ public sealed partial class SqlScope
         var transaction = Transaction ?? throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()}: no transaction is in progress on this scope. Call BeginTransaction first.");
         if (!_transactionOwner)
             throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()} here: this scope joined an enclosing scope whose transaction it is. {operation} through the enclosing scope.");
+        Owner.LiveConnection();
         return transaction;
     }
 

@@ -167,6 +167,19 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         return true;
     }
 
+    /// <summary>Throws a clear error when the scope's connection died (killed, network failure) instead of the driver's state message.</summary>
+    private MySqlConnection LiveConnection()
+    {
+        var connection = _lease.Connection!;
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            throw new InvalidOperationException(
+                $"The connection of this scope (server connection {_lease.ConnectionId}) was lost: it was killed on the server or the network failed. " +
+                "Dispose the scope (its connection is discarded, not pooled) and open a new one.");
+        }
+        return connection;
+    }
+
     private void ThrowIfNotLive()
     {
         if (Volatile.Read(ref _state) != Live || (_joinTarget is not null && !_joinTarget.IsOpen))
