@@ -1,0 +1,63 @@
+namespace SqlHelpers.Benchmarks.Load;
+
+/// <summary>
+/// SqlHelper, a scope per operation: open, one point select, (nested: open again inside), dispose. In ambient mode the
+/// query goes through <see cref="SqlHelper.FetchOne{T}"/>, which finds the scope as <see cref="SqlHelper.Current"/>, as
+/// application code deep in a call chain would; in per-instance mode it runs on the scope it opened.
+/// </summary>
+internal sealed class HelperScopeVariant : InProcessVariant
+{
+    private readonly SqlHelper _db;
+    private readonly bool _ambient;
+
+    public HelperScopeVariant(LoadDims dims, string connectionString, ScopeMode mode)
+        : base(dims)
+    {
+        _ambient = mode == ScopeMode.AsyncFlowStack;
+        // One connection per scope the flows can hold at once, plus the one outermost scopes leave to nested ones.
+        _db = new SqlHelper(new SqlHelperOptions
+        {
+            ConnectionString = connectionString,
+            Mode = mode,
+            MaxConnections = dims.Flows * dims.Nest + 1,
+            AcquireTimeout = TimeSpan.FromSeconds(30),
+        });
+    }
+
+    public override string Name => _ambient ? "SqlHelper ambient" : "SqlHelper per-instance";
+
+    public override void Trim() => _db.ClearPool();
+
+    public override async ValueTask DisposeAsync() => await _db.DisposeAsync();
+
+    protected override void Run(LoadFlow flow) => Run(flow, 1);
+
+    protected override Task RunAsync(LoadFlow flow) => RunAsync(flow, 1);
+
+    private void Run(LoadFlow flow, int depth)
+    {
+        using var scope = _db.Open();
+        var c = _ambient
+            ? _db.FetchOne<string>(Workload.PointSelect, new { id = flow.NextId() })
+            : scope.FetchOne<string>(Workload.PointSelect, new { id = flow.NextId() });
+        if (c is null)
+            throw new InvalidOperationException("The point select found no row.");
+        if (depth < Dims.Nest)
+            Run(flow, depth + 1);
+    }
+
+    private async Task RunAsync(LoadFlow flow, int depth)
+    {
+        var scope = await _db.OpenAsync();
+        await using (scope)
+        {
+            var c = _ambient
+                ? await _db.FetchOneAsync<string>(Workload.PointSelect, new { id = flow.NextId() })
+                : await scope.FetchOneAsync<string>(Workload.PointSelect, new { id = flow.NextId() });
+            if (c is null)
+                throw new InvalidOperationException("The point select found no row.");
+            if (depth < Dims.Nest)
+                await RunAsync(flow, depth + 1);
+        }
+    }
+}

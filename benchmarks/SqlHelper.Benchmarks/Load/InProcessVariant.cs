@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace SqlHelpers.Benchmarks.Load;
+
+/// <summary>
+/// A variant run in this process: <see cref="LoadDims.Flows"/> flows (dedicated threads for sync, thread-pool tasks for
+/// async) each run operations back to back; the operations completed inside the measured window count.
+/// </summary>
+internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
+{
+    private const int Padding = 16;   // one counter per cache line (8 longs = 64 bytes; 16 also covers adjacent-line prefetch)
+
+    protected LoadDims Dims { get; } = dims;
+
+    public sealed override async Task<double> MeasureAsync(TimeSpan warmup, TimeSpan duration)
+    {
+        var counts = new long[Dims.Flows * Padding];
+        var run = new RunState();
+        var flows = new Task[Dims.Flows];
+        for (var i = 0; i < flows.Length; i++)
+        {
+            var index = i;
+            var seed = HashCode.Combine(index, Environment.TickCount);
+            flows[i] = Dims.Api == LoadApi.Async
+                ? Task.Run(() => AsyncFlowAsync(index, seed, counts, run))
+                : StartThread(() => SyncFlow(index, seed, counts, run));
+        }
+        await Task.Delay(warmup);
+        var startCount = Sum(counts);
+        var start = Stopwatch.GetTimestamp();
+        await Task.Delay(duration);
+        var endCount = Sum(counts);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        run.Stop = true;
+        await Task.WhenAll(flows);
+        if (run.Error is { } error)
+            ExceptionDispatchInfo.Throw(error);
+        return (endCount - startCount) / elapsed.TotalSeconds;
+    }
+
+    /// <summary>Prepares a flow before its first operation (the "already open" variants open here).</summary>
+    protected virtual void StartFlow(LoadFlow flow)
+    {
+    }
+
+    protected virtual Task StartFlowAsync(LoadFlow flow) => Task.CompletedTask;
+
+    protected virtual void EndFlow(LoadFlow flow)
+    {
+    }
+
+    protected virtual Task EndFlowAsync(LoadFlow flow) => Task.CompletedTask;
+
+    /// <summary>Runs one operation synchronously.</summary>
+    protected abstract void Run(LoadFlow flow);
+
+    /// <summary>Runs one operation asynchronously.</summary>
+    protected abstract Task RunAsync(LoadFlow flow);
+
+    private void SyncFlow(int index, int seed, long[] counts, RunState run)
+    {
+        var flow = new LoadFlow(seed);
+        try
+        {
+            StartFlow(flow);
+            try
+            {
+                long done = 0;
+                while (!run.Stop)
+                {
+                    Run(flow);
+                    Volatile.Write(ref counts[index * Padding], ++done);
+                }
+            }
+            finally
+            {
+                EndFlow(flow);
+            }
+        }
+        catch (Exception ex)
+        {
+            run.Fail(ex);
+        }
+    }
+
+    private async Task AsyncFlowAsync(int index, int seed, long[] counts, RunState run)
+    {
+        var flow = new LoadFlow(seed);
+        try
+        {
+            await StartFlowAsync(flow);
+            try
+            {
+                long done = 0;
+                while (!run.Stop)
+                {
+                    await RunAsync(flow);
+                    Volatile.Write(ref counts[index * Padding], ++done);
+                }
+            }
+            finally
+            {
+                await EndFlowAsync(flow);
+            }
+        }
+        catch (Exception ex)
+        {
+            run.Fail(ex);
+        }
+    }
+
+    private static Task StartThread(Action body)
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            body();
+            completion.SetResult();
+        })
+        {
+            IsBackground = true,
+        };
+        thread.Start();
+        return completion.Task;
+    }
+
+    private static long Sum(long[] counts)
+    {
+        long sum = 0;
+        for (var i = 0; i < counts.Length; i += Padding)
+            sum += Volatile.Read(ref counts[i]);
+        return sum;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace SqlHelpers.Benchmarks.Load;
+
+/// <summary>The load driver's command line.</summary>
+internal sealed class LoadOptions
+{
+    public const string Usage = """
+        usage: SqlHelper.Benchmarks load [--full] [--connection "<connection string>"] [--rounds N] [--seconds S]
+                                         [--warmup S] [--flows 1,8] [--groups scope,open] [--no-sysbench] [--out FILE]
+          (default)      quick: flows 1 and 8, sync+async, nest 1 and 3, ConnectionReset on and off, 3 rounds of 0.8 s
+          --full         every combination: flows 1, 2, 8, 64; 5 rounds of 1.5 s
+          --connection   the server; else $SQLHELPER_CONNECTION; else a throwaway server is started
+          --rounds, --seconds, --warmup, --flows   override the mode's values
+          --groups       scope: open+query+dispose rows; open: query on an already open scope/connection (and sysbench)
+          --no-sysbench  leave out the sysbench rows
+          --out FILE     also write the report (markdown) to FILE
+        """;
+
+    public bool Full { get; private set; }
+
+    public string? ConnectionString { get; private set; }
+
+    public int Rounds { get; private set; }
+
+    public TimeSpan Duration { get; private set; }
+
+    public TimeSpan Warmup { get; private set; }
+
+    public IReadOnlyList<int> Flows { get; private set; } = [];
+
+    public bool ScopeGroups { get; private set; } = true;
+
+    public bool OpenGroups { get; private set; } = true;
+
+    public bool Sysbench { get; private set; } = true;
+
+    public string? OutputPath { get; private set; }
+
+    /// <summary>Parses <paramref name="args"/>; returns <c>null</c> (after printing why) when they are not valid.</summary>
+    public static LoadOptions? Parse(string[] args, TextWriter error)
+    {
+        var options = new LoadOptions();
+        int? rounds = null;
+        double? seconds = null;
+        double? warmup = null;
+        int[]? flows = null;
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--full":
+                        options.Full = true;
+                        break;
+                    case "--quick":
+                        options.Full = false;
+                        break;
+                    case "--connection":
+                        options.ConnectionString = Value();
+                        break;
+                    case "--rounds":
+                        rounds = int.Parse(Value(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--seconds":
+                        seconds = double.Parse(Value(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--warmup":
+                        warmup = double.Parse(Value(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--flows":
+                        flows = [.. Value().Split(',').Select(static f => int.Parse(f, CultureInfo.InvariantCulture))];
+                        break;
+                    case "--groups":
+                        var groups = Value().Split(',');
+                        options.ScopeGroups = groups.Contains("scope");
+                        options.OpenGroups = groups.Contains("open");
+                        break;
+                    case "--no-sysbench":
+                        options.Sysbench = false;
+                        break;
+                    case "--out":
+                        options.OutputPath = Value();
+                        break;
+                    case "--help" or "-h":
+                        error.WriteLine(Usage);
+                        return null;
+                    default:
+                        throw new FormatException($"Unknown option {args[i]}.");
+                }
+            }
+        }
+        catch (FormatException ex)
+        {
+            error.WriteLine(ex.Message);
+            error.WriteLine(Usage);
+            return null;
+        }
+        options.Rounds = rounds ?? (options.Full ? 5 : 3);
+        options.Duration = TimeSpan.FromSeconds(seconds ?? (options.Full ? 1.5 : 0.8));
+        options.Warmup = TimeSpan.FromSeconds(warmup ?? (options.Full ? 0.5 : 0.3));
+        options.Flows = flows ?? (options.Full ? [1, 2, 8, 64] : [1, 8]);
+        if (options.Rounds < 1 || options.Duration <= TimeSpan.Zero || options.Flows.Any(static f => f < 1))
+        {
+            error.WriteLine("--rounds, --seconds and --flows must be positive.");
+            return null;
+        }
+        return options;
+    }
+}

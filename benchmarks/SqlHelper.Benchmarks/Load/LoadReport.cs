@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+
+namespace SqlHelpers.Benchmarks.Load;
+
+/// <summary>Formats the rows as a markdown table plus the check against issue #6's throughput targets.</summary>
+internal static class LoadReport
+{
+    /// <summary>Every SqlHelper row should reach this fraction of its raw row.</summary>
+    public const double Target = 0.97;
+
+    public static string Format(IReadOnlyList<LoadRow> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| variant | flows | api | nest | reset | ops/s (median) | min–max | × ref (median) | × ref min–max |");
+        text.AppendLine("|---|--:|---|--:|---|--:|--:|--:|--:|");
+        foreach (var row in rows)
+        {
+            var ratio = row.IsReference ? "1 (ref)" : F3(row.RatioMedian);
+            var ratioSpread = row.IsReference ? "" : $"{F3(row.Ratios.Min())}–{F3(row.Ratios.Max())}";
+            var mark = row.IsSqlHelper && row.RatioMedian < Target ? " ✗" : "";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Variant} | {row.Dims.Flows} | {row.Dims.ApiText} | {row.Dims.Nest} | {row.Dims.ResetText} | {N0(row.Median)} | {N0(row.OpsPerSecond.Min())}–{N0(row.OpsPerSecond.Max())} | {ratio}{mark} | {ratioSpread} |");
+        }
+        text.AppendLine();
+        text.AppendLine("An operation is one outermost open + select (+ the nested opens and selects) + dispose; nest 3 runs three point selects per operation.");
+        text.AppendLine("“× ref” divides each round by the reference row of the same group in the same round (raw MySqlConnector+Dapper for scope rows,");
+        text.AppendLine("raw Dapper on an open connection for the open-scope and sysbench rows); the median and range are over rounds. ✗ = below the 0.97 target.");
+        text.AppendLine();
+
+        var helperRows = rows.Where(static r => r.IsSqlHelper).ToArray();
+        var missed = helperRows.Where(static r => r.RatioMedian < Target).ToArray();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Target ≥ {Target:F2}× the reference: {helperRows.Length - missed.Length} of {helperRows.Length} SqlHelper rows met on the median of paired rounds.");
+        foreach (var row in missed)
+            text.AppendLine(CultureInfo.InvariantCulture, $"- missed: {row.Variant}, {row.Dims}: ×{F3(row.RatioMedian)} (rounds {F3(row.Ratios.Min())}–{F3(row.Ratios.Max())})");
+        return text.ToString();
+    }
+
+    private static string N0(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string F3(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
+}

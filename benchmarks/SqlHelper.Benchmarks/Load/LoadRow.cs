@@ -1,0 +1,18 @@
+namespace SqlHelpers.Benchmarks.Load;
+
+/// <summary>One line of the report: a variant at one point of the dimensions, over every round.</summary>
+/// <param name="Variant">The variant's name.</param>
+/// <param name="Dims">Its dimensions.</param>
+/// <param name="Reference">The variant its ratio is to.</param>
+/// <param name="OpsPerSecond">Operations per second, one value per round.</param>
+/// <param name="Ratios">This round's value divided by the reference's value in the same round, one per round.</param>
+internal sealed record LoadRow(string Variant, LoadDims Dims, string Reference, IReadOnlyList<double> OpsPerSecond, IReadOnlyList<double> Ratios)
+{
+    public bool IsReference => Variant == Reference;
+
+    public bool IsSqlHelper => Variant.StartsWith("SqlHelper", StringComparison.Ordinal);
+
+    public double Median => Statistics.Median(OpsPerSecond);
+
+    public double RatioMedian => Statistics.Median(Ratios);
+}

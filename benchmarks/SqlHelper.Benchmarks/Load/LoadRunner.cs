@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace SqlHelpers.Benchmarks.Load;
+
+/// <summary>
+/// Runs the groups: each group's variants are warmed up once, then measured in <see cref="LoadOptions.Rounds"/> rounds,
+/// the order rotating every round (A B C, B C A, C A B, ...) so that drift on a busy machine falls on every variant alike.
+/// </summary>
+internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
+{
+    /// <summary>Above this many pooled connections per group, pools are emptied after every slot to stay under the server's limit.</summary>
+    private const int MaxIdleConnections = 300;
+
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+
+    public async Task<IReadOnlyList<LoadRow>> RunAsync(IReadOnlyList<LoadGroup> groups)
+    {
+        var rows = new List<LoadRow>();
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var group = groups[g];
+            var stopwatch = Stopwatch.StartNew();
+            var groupRows = await RunGroupAsync(group);
+            rows.AddRange(groupRows);
+            progress.WriteLine($"// [{g + 1}/{groups.Count}] {group.Dims} ({stopwatch.Elapsed.TotalSeconds:F1} s): " +
+                string.Join(", ", groupRows.Select(static r => $"{r.Variant} {r.Median:N0}/s" + (r.IsReference ? "" : $" ×{r.RatioMedian:F3}"))));
+        }
+        return rows;
+    }
+
+    private async Task<IReadOnlyList<LoadRow>> RunGroupAsync(LoadGroup group)
+    {
+        var variants = group.Variants.Select(static create => create()).ToArray();
+        try
+        {
+            var trim = group.Dims.Flows * group.Dims.Nest * variants.Length > MaxIdleConnections;
+            var results = variants.Select(_ => new double[options.Rounds]).ToArray();
+            foreach (var variant in variants)
+            {
+                await MeasureSlotAsync(variant, TimeSpan.Zero, options.Warmup, trim);
+            }
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                for (var k = 0; k < variants.Length; k++)
+                {
+                    var index = (round + k) % variants.Length;
+                    // An emptied pool refills while the slot warms up: give it time to.
+                    var warmup = trim ? TimeSpan.FromSeconds(1) : Settle;
+                    results[index][round] = await MeasureSlotAsync(variants[index], warmup, options.Duration, trim);
+                }
+            }
+            var reference = Array.FindIndex(variants, v => v.Name == group.Reference);
+            return [.. variants.Select((v, i) => new LoadRow(
+                v.Name,
+                v.Describe(group.Dims),
+                group.Reference,
+                results[i],
+                [.. results[i].Select((ops, round) => ops / results[reference][round])]))];
+        }
+        finally
+        {
+            foreach (var variant in variants)
+                await variant.DisposeAsync();
+        }
+    }
+
+    private static async Task<double> MeasureSlotAsync(LoadVariant variant, TimeSpan warmup, TimeSpan duration, bool trim)
+    {
+        // Garbage left by the previous slot is collected before this one starts, not during it.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var opsPerSecond = await variant.MeasureAsync(warmup, duration);
+        if (trim)
+            variant.Trim();
+        return opsPerSecond;
+    }
+}

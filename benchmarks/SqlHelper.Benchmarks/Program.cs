@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Running;
+using SqlHelpers.Benchmarks.Infrastructure;
+using SqlHelpers.Benchmarks.Load;
+
+namespace SqlHelpers.Benchmarks;
+
+/// <summary>
+/// One exe for both kinds of benchmark: <c>load [options]</c> runs the fixed workload against a server and prints a
+/// table; anything else goes to BenchmarkDotNet's switcher (<c>--filter</c>, <c>--job short</c>, <c>--list flat</c>, ...).
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "load")
+            return await LoadCommand.RunAsync(args[1..]);
+
+        var (connection, rest) = ExeArguments.TakeOption(args, "--connection");
+        var needsServer = !rest.Any(static a => a is "--list" or "--help" or "-h" or "--version" or "--info");
+        await using var database = needsServer ? await BenchmarkDatabase.ResolveAsync(connection) : null;
+        if (database is not null)
+        {
+            // The benchmarks run in child processes, which inherit the environment.
+            Environment.SetEnvironmentVariable(BenchmarkDatabase.EnvironmentVariable, database.ConnectionString);
+            Console.WriteLine($"// database: {database.Description}");
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
+        return 0;
+    }
+}
