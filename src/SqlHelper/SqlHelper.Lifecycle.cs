@@ -85,76 +85,6 @@ public sealed partial class SqlHelper
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.helper.Release(state.lease), (helper: this, lease), preferLocal: false);
     }
 
-    /// <summary>Replaces the connection of a scope whose first statement found it dead (see SqlScope.Run).</summary>
-    internal MySqlConnection ReplaceDeadConnection(SqlScope scope)
-    {
-        scope.Lease.Connection?.Dispose();   // broken: MySqlConnector discards it instead of pooling it
-        var connection = scope.Lease.Pool!.Source.Open();
-        scope.ReplaceConnection(connection);
-        return connection;
-    }
-
-    internal async ValueTask<MySqlConnection> ReplaceDeadConnectionAsync(SqlScope scope, CancellationToken cancellationToken)
-    {
-        if (scope.Lease.Connection is { } dead)
-            await dead.DisposeAsync().ConfigureAwait(false);
-        var connection = await scope.Lease.Pool!.Source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        scope.ReplaceConnection(connection);
-        return connection;
-    }
-
-    /// <summary>Under WhenDirty: resets the session before the connection goes back, unless the scope left it clean.</summary>
-    private void ResetIfDirty(ScopeLease lease, MySqlConnection connection)
-    {
-        if (!NeedsReset(lease, connection))
-            return;
-        try
-        {
-            lease.Transaction?.Dispose();
-            lease.Pool!.Source.ResetSession(connection);
-            _counters.SessionReset();
-        }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            DiscardDirty(lease, connection, ex);
-        }
-    }
-
-    private async ValueTask ResetIfDirtyAsync(ScopeLease lease, MySqlConnection connection)
-    {
-        if (!NeedsReset(lease, connection))
-            return;
-        try
-        {
-            if (lease.Transaction is { } transaction)
-                await transaction.DisposeAsync().ConfigureAwait(false);
-            await lease.Pool!.Source.ResetSessionAsync(connection, CancellationToken.None).ConfigureAwait(false);
-            _counters.SessionReset();
-        }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            DiscardDirty(lease, connection, ex);
-        }
-    }
-
-    private bool NeedsReset(ScopeLease lease, MySqlConnection connection)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-            return false;   // broken: it will be discarded, not pooled
-        if (lease.Dirty || lease.Transaction?.Connection is not null)
-            return true;
-        _counters.SessionResetSkipped();
-        return false;
-    }
-
-    /// <summary>A dirty session that could not be reset must not reach another scope: close every pooled connection.</summary>
-    private void DiscardDirty(ScopeLease lease, MySqlConnection connection, Exception exception)
-    {
-        Log.ScopeReleaseFailed(_logger, exception, lease.Id);
-        if (connection.State == System.Data.ConnectionState.Open)
-            lease.Pool!.Source.Clear();
-    }
-
     /// <summary>Opens a scope on the primary, on the calling flow's stack when <paramref name="push"/> is set.</summary>
     private SqlScope OpenCore(bool push) => OpenCore(push, PrimaryOnly);
 
@@ -288,28 +218,6 @@ public sealed partial class SqlHelper
         return lease;
     }
 
-    /// <summary>The stack of the user code that opened a scope, without SqlHelper's own frames.</summary>
-    private static string CaptureOpenSite()
-    {
-        var frames = new StackTrace(1, fNeedFileInfo: true).GetFrames()
-            .SkipWhile(static f => f.GetMethod()?.DeclaringType?.Assembly == typeof(SqlHelper).Assembly);
-        return new StackTrace(frames).ToString();
-    }
-
-    private Activity? StartActivity(ScopeLease lease)
-    {
-        var activity = SqlHelperTelemetry.Source.StartActivity(SqlHelperTelemetry.ScopeActivityName, ActivityKind.Internal);
-        if (activity is { IsAllDataRequested: true })
-        {
-            foreach (var tag in _telemetry.Tags)
-                activity.SetTag(tag.Key, tag.Value);
-            activity.SetTag("sqlhelper.scope.depth", lease.Depth);
-            activity.SetTag("sqlhelper.scope.mode", _options.Mode.ToString());
-            activity.SetTag("sqlhelper.scope.joined", lease.IsJoined);
-        }
-        return activity;
-    }
-
     private void OnOpened(SqlScope scope)
     {
         _counters.ScopeOpened();
@@ -358,25 +266,5 @@ public sealed partial class SqlHelper
     {
         lease.Pool!.Registry.Remove(lease);
         lease.Pool.Gate.Release();
-    }
-
-    private void ReportSuspectedLeak(ScopeLease lease, string sites)
-    {
-        _counters.LeakDetected();
-        if (_telemetry.Leaks.Enabled)
-            _telemetry.Leaks.Add(1, _telemetry.Tags);
-        Log.ScopeLeakSuspected(_logger, lease.Id, lease.FlowId, lease.Depth, lease.ConnectionId ?? 0, lease.Age.TotalSeconds, sites);
-    }
-
-    private void ReportAbandoned(ScopeLease lease)
-    {
-        if (lease.TryMarkLeakReported())
-        {
-            _counters.LeakDetected();
-            if (_telemetry.Leaks.Enabled)
-                _telemetry.Leaks.Add(1, _telemetry.Tags);
-        }
-        Log.ScopeAbandoned(_logger, lease.Id, lease.FlowId, lease.Depth, lease.ConnectionId ?? 0, lease.Age.TotalSeconds,
-            LeakDetector.DescribeSites(lease, lease.Pool!.Registry.Snapshot()));
     }
 }
