@@ -28,7 +28,9 @@ internal static class LoadCommand
         Console.WriteLine(header);
 
         var groups = LoadPlan.Build(options, database.ConnectionString, sysbench);
-        var rows = await new LoadRunner(options, Console.Error).RunAsync(groups);
+        var runner = new LoadRunner(options, Console.Error);
+        await runner.WarmUpAsync(LoadPlan.BuildWarmup(database.ConnectionString), TimeSpan.FromSeconds(0.5));
+        var rows = await runner.RunAsync(groups);
         var table = LoadReport.Format(rows);
         Console.WriteLine(table);
         var footer = $"Total time: {stopwatch.Elapsed.TotalSeconds:F0} s.";

@@ -5,12 +5,26 @@ namespace SqlHelpers.Benchmarks.Load;
 /// <summary>Turns the options into the groups of a run.</summary>
 internal static class LoadPlan
 {
-    public static IReadOnlyList<LoadGroup> Build(LoadOptions options, string connectionString, SysbenchTool? sysbench)
+    /// <summary>
+    /// One small group of each kind, run before anything is measured so that every code path has been through tiered
+    /// compilation (the first group would otherwise measure the JIT).
+    /// </summary>
+    public static IReadOnlyList<LoadGroup> BuildWarmup(string connectionString)
+    {
+        return [.. Build([1], scopeGroups: true, openGroups: true, connectionString, sysbench: null)
+            .Where(static g => g.Dims.Reset is null || (g.Dims.Nest == 3 && g.Dims.Reset == false))];
+    }
+
+    /// <summary>The groups of a run.</summary>
+    public static IReadOnlyList<LoadGroup> Build(LoadOptions options, string connectionString, SysbenchTool? sysbench) =>
+        Build(options.Flows, options.ScopeGroups, options.OpenGroups, connectionString, sysbench);
+
+    private static List<LoadGroup> Build(IReadOnlyList<int> flowCounts, bool scopeGroups, bool openGroups, string connectionString, SysbenchTool? sysbench)
     {
         var groups = new List<LoadGroup>();
-        foreach (var flows in options.Flows)
+        foreach (var flows in flowCounts)
         {
-            if (options.ScopeGroups)
+            if (scopeGroups)
             {
                 foreach (var api in new[] { LoadApi.Sync, LoadApi.Async })
                 {
@@ -30,7 +44,7 @@ internal static class LoadPlan
                     }
                 }
             }
-            if (options.OpenGroups)
+            if (openGroups)
             {
                 foreach (var api in new[] { LoadApi.Sync, LoadApi.Async })
                 {

@@ -13,6 +13,28 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
 
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Runs every variant of <paramref name="groups"/> once, unmeasured (see <see cref="LoadPlan.BuildWarmup"/>).</summary>
+    public async Task WarmUpAsync(IReadOnlyList<LoadGroup> groups, TimeSpan duration)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        foreach (var group in groups)
+        {
+            foreach (var create in group.Variants)
+            {
+                var variant = create();
+                try
+                {
+                    await MeasureSlotAsync(variant, TimeSpan.Zero, duration, trim: false);
+                }
+                finally
+                {
+                    await variant.DisposeAsync();
+                }
+            }
+        }
+        progress.WriteLine($"// warm-up: every code path once ({stopwatch.Elapsed.TotalSeconds:F1} s)");
+    }
+
     public async Task<IReadOnlyList<LoadRow>> RunAsync(IReadOnlyList<LoadGroup> groups)
     {
         var rows = new List<LoadRow>();
