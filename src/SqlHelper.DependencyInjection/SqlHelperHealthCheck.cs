@@ -36,23 +36,25 @@ internal sealed class SqlHelperHealthCheck : IHealthCheck
         var stopwatch = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
+        var probe = ProbeAsync(timeout.Token);
         try
         {
-            // A scope of its own (nested in the caller's, if any), so the probe checks the pool and a fresh session
-            // rather than a connection some request already holds.
-            var scope = await _db.OpenAsync(ScopeOption.RequiresNew, timeout.Token).ConfigureAwait(false);
-            await using (scope.ConfigureAwait(false))
-            {
-                var answer = await scope.FetchOneAsync<int>("SELECT 1", cancellationToken: timeout.Token).ConfigureAwait(false);
-                if (answer != 1)
-                    return Failure(context, $"The server answered SELECT 1 with {answer}.", null, stopwatch, before);
-            }
+            // The token alone is not enough: MySqlConnector may not notice it while it waits for a silent server's
+            // greeting, so the check stops waiting at the timeout even when the probe goes on until Connection Timeout.
+            var answer = await probe.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            if (answer != 1)
+                return Failure(context, $"The server answered SELECT 1 with {answer}.", null, stopwatch, before);
+        }
+        catch (TimeoutException) when (!probe.IsCompleted)
+        {
+            // Cancelled before the source is disposed, so the abandoned probe gives up at its next chance.
+            await timeout.CancelAsync().ConfigureAwait(false);
+            _ = probe.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return TimedOut(context, busy, stopwatch, before);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return busy
-                ? Result(HealthStatus.Degraded, $"The pool is nearly exhausted ({before.HeldConnections}/{before.MaxConnections} connections held) and the probe got no answer within {_timeout.TotalSeconds:0.###} s.", null, stopwatch, before)
-                : Failure(context, $"The server did not answer SELECT 1 within {_timeout.TotalSeconds:0.###} s.", null, stopwatch, before);
+            return TimedOut(context, busy, stopwatch, before);
         }
         catch (SqlPoolExhaustedException ex)
         {
@@ -67,6 +69,21 @@ internal sealed class SqlHelperHealthCheck : IHealthCheck
             ? Result(HealthStatus.Degraded, $"The pool is nearly exhausted: {before.HeldConnections}/{before.MaxConnections} connections are held by open scopes.", null, stopwatch, before)
             : Result(HealthStatus.Healthy, $"The server answered SELECT 1 in {stopwatch.Elapsed.TotalMilliseconds:0} ms.", null, stopwatch, before);
     }
+
+    /// <summary>Runs <c>SELECT 1</c> on a scope of its own.</summary>
+    private async Task<int> ProbeAsync(CancellationToken cancellationToken)
+    {
+        // A scope of its own (nested in the caller's, if any), so the probe checks the pool and a fresh session rather
+        // than a connection some request already holds.
+        var scope = await _db.OpenAsync(ScopeOption.RequiresNew, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+            return await scope.FetchOneAsync<int>("SELECT 1", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private HealthCheckResult TimedOut(HealthCheckContext context, bool busy, Stopwatch stopwatch, SqlHelperStatistics before) =>
+        busy
+            ? Result(HealthStatus.Degraded, $"The pool is nearly exhausted ({before.HeldConnections}/{before.MaxConnections} connections held) and the probe got no answer within {_timeout.TotalSeconds:0.###} s.", null, stopwatch, before)
+            : Failure(context, $"The server did not answer SELECT 1 within {_timeout.TotalSeconds:0.###} s.", null, stopwatch, before);
 
     private bool IsNearlyExhausted(SqlHelperStatistics statistics) =>
         statistics.MaxConnections > 0 && statistics.HeldConnections >= Math.Ceiling(_degradedThreshold * statistics.MaxConnections);
