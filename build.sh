@@ -77,7 +77,10 @@ run_tests() {
 case "${1:-}" in
   test)
     ensure_server
-    build
+    if ! build; then
+      echo "0 passed, 1 failed, 0 skipped"   # the build failed: no test could run
+      exit 1
+    fi
     run_tests
     ;;
   demo)
