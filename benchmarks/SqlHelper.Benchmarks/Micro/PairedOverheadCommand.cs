@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MySqlConnector;
+using SqlHelpers.Benchmarks.Infrastructure;
+
+namespace SqlHelpers.Benchmarks.Micro;
+
+/// <summary>
+/// The <c>overhead</c> subcommand: the per-scope cost of <see cref="ScopeOpenBenchmarks"/> measured as interleaved A/B
+/// batches in one process, so that a busy machine slows raw and SqlHelper alike and the paired difference survives.
+/// Each batch opens and disposes <see cref="BatchSize"/> times (no query, <c>ConnectionReset=false</c>, warm pool);
+/// the report gives ns/op (median and 10th percentile over batches), the difference to raw (median of the paired
+/// differences, and between the 10th percentiles), and bytes/op.
+/// </summary>
+internal static class PairedOverheadCommand
+{
+    private const int BatchSize = 2_000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (connection, rest) = ExeArguments.TakeOption(args, "--connection");
+        var (batchesText, _) = ExeArguments.TakeOption(rest, "--batches");
+        var batches = batchesText is null ? 300 : int.Parse(batchesText, CultureInfo.InvariantCulture);
+        await using var database = await BenchmarkDatabase.ResolveAsync(connection);
+        var cs = ConnectionStrings.For(database.ConnectionString, connectionReset: false, maxPoolSize: 100);
+        await using var ambient = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.AsyncFlowStack, 100));
+        await using var perInstance = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.PerInstance, 100));
+
+        var cases = new (string Name, Func<ValueTask>[] Variants)[]
+        {
+            ("open+dispose sync", [Sync(() => Raw(cs)), Sync(() => Scope(ambient)), Sync(() => Scope(perInstance))]),
+            ("open+dispose async", [() => RawAsync(cs), () => ScopeAsync(ambient), () => ScopeAsync(perInstance)]),
+            ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance))]),
+            ("nest 3 async", [() => Raw3Async(cs), () => Scope3Async(ambient), () => Scope3Async(perInstance)]),
+        };
+        string[] names = ["raw MySqlConnection", "SqlHelper ambient", "SqlHelper per-instance"];
+
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating; database {database.Description}.");
+        report.AppendLine();
+        report.AppendLine("| case | variant | ns/op median | ns/op p10 | Δ ns vs raw, median of paired rounds | Δ ns vs raw at p10 | B/op | Δ B vs raw |");
+        report.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var (name, variants) in cases)
+        {
+            // Warm-up: tiered compilation and three connections in each pool.
+            for (var i = 0; i < 3; i++)
+            {
+                foreach (var variant in variants)
+                    await Batch(variant, BatchSize);
+            }
+            var times = variants.Select(_ => new double[batches]).ToArray();
+            var bytes = variants.Select(_ => new double[batches]).ToArray();
+            for (var round = 0; round < batches; round++)
+            {
+                for (var k = 0; k < variants.Length; k++)
+                {
+                    var v = (round + k) % variants.Length;
+                    (times[v][round], bytes[v][round]) = await Batch(variants[v], BatchSize);
+                }
+            }
+            for (var v = 0; v < variants.Length; v++)
+            {
+                var delta = v == 0 ? "" : F0(Median(times[v].Select((t, r) => t - times[0][r])));
+                var deltaP10 = v == 0 ? "" : F0(Percentile10(times[v]) - Percentile10(times[0]));
+                var deltaBytes = v == 0 ? "" : F0(Median(bytes[v]) - Median(bytes[0]));
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {name} | {names[v]} | {F0(Median(times[v]))} | {F0(Percentile10(times[v]))} | {delta} | {deltaP10} | {F0(Median(bytes[v]))} | {deltaBytes} |");
+            }
+            Console.Error.WriteLine($"// {name} done");
+        }
+        Console.WriteLine(report);
+        return 0;
+    }
+
+    private static async ValueTask<(double NanosecondsPerOp, double BytesPerOp)> Batch(Func<ValueTask> op, int count)
+    {
+        var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+            await op();
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
+        return (elapsed.TotalNanoseconds / count, (double) bytes / count);
+    }
+
+    /// <summary>Wraps a synchronous operation once, so that calling it allocates nothing.</summary>
+    private static Func<ValueTask> Sync(Action action) => () =>
+    {
+        action();
+        return default;
+    };
+
+    private static void Raw(string cs)
+    {
+        using var connection = new MySqlConnection(cs);
+        connection.Open();
+    }
+
+    private static void Scope(SqlHelper db)
+    {
+        using var scope = db.Open();
+    }
+
+    private static void Raw3(string cs)
+    {
+        using var outer = new MySqlConnection(cs);
+        outer.Open();
+        using var middle = new MySqlConnection(cs);
+        middle.Open();
+        using var inner = new MySqlConnection(cs);
+        inner.Open();
+    }
+
+    private static void Scope3(SqlHelper db)
+    {
+        using var outer = db.Open();
+        using var middle = db.Open();
+        using var inner = db.Open();
+    }
+
+    private static async ValueTask RawAsync(string cs)
+    {
+        await using var connection = new MySqlConnection(cs);
+        await connection.OpenAsync();
+    }
+
+    private static async ValueTask ScopeAsync(SqlHelper db)
+    {
+        await using var scope = await db.OpenAsync();
+    }
+
+    private static async ValueTask Raw3Async(string cs)
+    {
+        await using var outer = new MySqlConnection(cs);
+        await outer.OpenAsync();
+        await using var middle = new MySqlConnection(cs);
+        await middle.OpenAsync();
+        await using var inner = new MySqlConnection(cs);
+        await inner.OpenAsync();
+    }
+
+    private static async ValueTask Scope3Async(SqlHelper db)
+    {
+        await using var outer = await db.OpenAsync();
+        await using var middle = await db.OpenAsync();
+        await using var inner = await db.OpenAsync();
+    }
+
+    private static double Median(IEnumerable<double> values) => Load.Statistics.Median([.. values]);
+
+    /// <summary>The batch time that only a tenth of batches beat: close to the cost on an idle machine, steadier than the minimum.</summary>
+    private static double Percentile10(double[] values) => values.Order().ElementAt(values.Length / 10);
+
+    private static string F0(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
