@@ -1,21 +1,22 @@
+using SqlHelpers.Testing;
+
 namespace SqlHelpers.Benchmarks.Infrastructure;
 
-/// <summary>Starts a server for a run that was given none.</summary>
+/// <summary>
+/// The server of a run that was given none: whatever <see cref="MySqlTestServer"/> finds or starts (the tests' server
+/// named by <c>SQLHELPER_TEST_CONNECTION</c>, a container, or a private local mariadbd/mysqld), stopped when disposed.
+/// </summary>
 internal sealed class ThrowawayServer : IAsyncDisposable
 {
-    private ThrowawayServer(string connectionString, string description)
-    {
-        ConnectionString = connectionString;
-        Description = description;
-    }
+    private readonly MySqlTestServer _server;
 
-    public string ConnectionString { get; }
+    private ThrowawayServer(MySqlTestServer server) => _server = server;
 
-    public string Description { get; }
+    public string ConnectionString => _server.ConnectionString;
 
-    public static Task<ThrowawayServer> StartAsync() =>
-        throw new InvalidOperationException(
-            $"No server given: pass --connection \"<connection string>\" or set {BenchmarkDatabase.EnvironmentVariable}.");
+    public string Description => "MySqlTestServer: " + _server.Describe();
 
-    public ValueTask DisposeAsync() => default;
+    public static async Task<ThrowawayServer> StartAsync() => new(await MySqlTestServer.StartAsync());
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
