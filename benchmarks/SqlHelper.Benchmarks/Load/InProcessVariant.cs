@@ -13,7 +13,7 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
 
     protected LoadDims Dims { get; } = dims;
 
-    public sealed override async Task<double> MeasureAsync(TimeSpan warmup, TimeSpan duration)
+    public sealed override async Task<LoadSample> MeasureAsync(TimeSpan warmup, TimeSpan duration)
     {
         var counts = new long[Dims.Flows * Padding];
         var run = new RunState();
@@ -27,16 +27,21 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
                 : StartThread(() => SyncFlow(index, seed, counts, run));
         }
         await Task.Delay(warmup);
+        using var process = Process.GetCurrentProcess();
         var startCount = Sum(counts);
         var start = Stopwatch.GetTimestamp();
+        var startCpu = process.TotalProcessorTime;
         await Task.Delay(duration);
         var endCount = Sum(counts);
         var elapsed = Stopwatch.GetElapsedTime(start);
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - startCpu;
         run.Stop = true;
         await Task.WhenAll(flows);
         if (run.Error is { } error)
             ExceptionDispatchInfo.Throw(error);
-        return (endCount - startCount) / elapsed.TotalSeconds;
+        var operations = endCount - startCount;
+        return new LoadSample(operations / elapsed.TotalSeconds, operations == 0 ? null : cpu.TotalMicroseconds / operations);
     }
 
     /// <summary>Prepares a flow before its first operation (the "already open" variants open here).</summary>

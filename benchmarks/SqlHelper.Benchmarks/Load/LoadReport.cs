@@ -12,20 +12,24 @@ internal static class LoadReport
     public static string Format(IReadOnlyList<LoadRow> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine("| variant | flows | api | nest | reset | ops/s (median) | min–max | × ref (median) | × ref min–max |");
-        text.AppendLine("|---|--:|---|--:|---|--:|--:|--:|--:|");
+        text.AppendLine("| variant | flows | api | nest | reset | ops/s (median) | min–max | × ref (median) | × ref min–max | client CPU µs/op | Δ CPU µs/op vs ref |");
+        text.AppendLine("|---|--:|---|--:|---|--:|--:|--:|--:|--:|--:|");
         foreach (var row in rows)
         {
             var ratio = row.IsReference ? "1 (ref)" : F3(row.RatioMedian);
             var ratioSpread = row.IsReference ? "" : $"{F3(row.Ratios.Min())}–{F3(row.Ratios.Max())}";
             var mark = row.IsSqlHelper && row.RatioMedian < Target ? " ✗" : "";
+            var cpu = row.CpuPerOp.Count == 0 ? "n/a" : F1(row.CpuMedian);
+            var cpuDelta = row.CpuPerOp.Count == 0 || row.IsReference ? "" : row.CpuDeltaMedian.ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Variant} | {row.Dims.Flows} | {row.Dims.ApiText} | {row.Dims.Nest} | {row.Dims.ResetText} | {N0(row.Median)} | {N0(row.OpsPerSecond.Min())}–{N0(row.OpsPerSecond.Max())} | {ratio}{mark} | {ratioSpread} |");
+                $"| {row.Variant} | {row.Dims.Flows} | {row.Dims.ApiText} | {row.Dims.Nest} | {row.Dims.ResetText} | {N0(row.Median)} | {N0(row.OpsPerSecond.Min())}–{N0(row.OpsPerSecond.Max())} | {ratio}{mark} | {ratioSpread} | {cpu} | {cpuDelta} |");
         }
         text.AppendLine();
         text.AppendLine("An operation is one outermost open + select (+ the nested opens and selects) + dispose; nest 3 runs three point selects per operation.");
         text.AppendLine("“× ref” divides each round by the reference row of the same group in the same round (raw MySqlConnector+Dapper for scope rows,");
         text.AppendLine("raw Dapper on an open connection for the open-scope and sysbench rows); the median and range are over rounds. ✗ = below the 0.97 target.");
+        text.AppendLine("“client CPU” is this process's CPU time per operation (all threads, the server's CPU not included), median over rounds;");
+        text.AppendLine("“Δ CPU” is the median over rounds of (this row − the reference row) in the same round: what the helper adds on the client.");
         text.AppendLine();
 
         var helperRows = rows.Where(static r => r.IsSqlHelper).ToArray();
@@ -38,6 +42,8 @@ internal static class LoadReport
     }
 
     private static string N0(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string F1(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 
     private static string F3(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,16 @@ namespace SqlHelpers.Benchmarks.Load;
 /// <param name="Reference">The variant its ratio is to.</param>
 /// <param name="OpsPerSecond">Operations per second, one value per round.</param>
 /// <param name="Ratios">This round's value divided by the reference's value in the same round, one per round.</param>
-internal sealed record LoadRow(string Variant, LoadDims Dims, string Reference, IReadOnlyList<double> OpsPerSecond, IReadOnlyList<double> Ratios)
+/// <param name="CpuPerOp">This process's CPU µs per operation, one per round; empty for sysbench.</param>
+/// <param name="CpuDeltas">This round's CPU µs/op minus the reference's in the same round; empty for sysbench.</param>
+internal sealed record LoadRow(
+    string Variant,
+    LoadDims Dims,
+    string Reference,
+    IReadOnlyList<double> OpsPerSecond,
+    IReadOnlyList<double> Ratios,
+    IReadOnlyList<double> CpuPerOp,
+    IReadOnlyList<double> CpuDeltas)
 {
     public bool IsReference => Variant == Reference;
 
@@ -15,4 +24,8 @@ internal sealed record LoadRow(string Variant, LoadDims Dims, string Reference, 
     public double Median => Statistics.Median(OpsPerSecond);
 
     public double RatioMedian => Statistics.Median(Ratios);
+
+    public double CpuMedian => Statistics.Median(CpuPerOp);
+
+    public double CpuDeltaMedian => Statistics.Median(CpuDeltas);
 }

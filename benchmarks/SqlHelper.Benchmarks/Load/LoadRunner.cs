@@ -11,7 +11,7 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
     /// <summary>Above this many pooled connections per group, pools are emptied after every slot to stay under the server's limit.</summary>
     private const int MaxIdleConnections = 300;
 
-    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(30);
 
     /// <summary>Runs every variant of <paramref name="groups"/> once, unmeasured (see <see cref="LoadPlan.BuildWarmup"/>).</summary>
     public async Task WarmUpAsync(IReadOnlyList<LoadGroup> groups, TimeSpan duration)
@@ -45,7 +45,8 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
             var groupRows = await RunGroupAsync(group);
             rows.AddRange(groupRows);
             progress.WriteLine($"// [{g + 1}/{groups.Count}] {group.Dims} ({stopwatch.Elapsed.TotalSeconds:F1} s): " +
-                string.Join(", ", groupRows.Select(static r => $"{r.Variant} {r.Median:N0}/s" + (r.IsReference ? "" : $" ×{r.RatioMedian:F3}"))));
+                string.Join(", ", groupRows.Select(static r => $"{r.Variant} {r.Median:N0}/s" + (r.IsReference ? "" : $" ×{r.RatioMedian:F3}")
+                    + (r.CpuPerOp.Count == 0 || r.IsReference ? "" : $" CPU {r.CpuDeltaMedian:+0.0;-0.0} µs/op"))));
         }
         return rows;
     }
@@ -56,7 +57,7 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
         try
         {
             var trim = group.Dims.Flows * group.Dims.Nest * variants.Length > MaxIdleConnections;
-            var results = variants.Select(_ => new double[options.Rounds]).ToArray();
+            var results = variants.Select(_ => new LoadSample[options.Rounds]).ToArray();
             foreach (var variant in variants)
             {
                 await MeasureSlotAsync(variant, TimeSpan.Zero, options.Warmup, trim);
@@ -76,8 +77,10 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
                 v.Name,
                 v.Describe(group.Dims),
                 group.Reference,
-                results[i],
-                [.. results[i].Select((ops, round) => ops / results[reference][round])]))];
+                [.. results[i].Select(static s => s.OpsPerSecond)],
+                [.. results[i].Select((s, round) => s.OpsPerSecond / results[reference][round].OpsPerSecond)],
+                results[i][0].CpuMicrosecondsPerOp is null ? [] : [.. results[i].Select(static s => s.CpuMicrosecondsPerOp ?? double.NaN)],
+                results[i][0].CpuMicrosecondsPerOp is null ? [] : [.. results[i].Select((s, round) => (s.CpuMicrosecondsPerOp ?? double.NaN) - (results[reference][round].CpuMicrosecondsPerOp ?? double.NaN))]))];
         }
         finally
         {
@@ -86,15 +89,15 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
         }
     }
 
-    private static async Task<double> MeasureSlotAsync(LoadVariant variant, TimeSpan warmup, TimeSpan duration, bool trim)
+    private static async Task<LoadSample> MeasureSlotAsync(LoadVariant variant, TimeSpan warmup, TimeSpan duration, bool trim)
     {
         // Garbage left by the previous slot is collected before this one starts, not during it.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        var opsPerSecond = await variant.MeasureAsync(warmup, duration);
+        var sample = await variant.MeasureAsync(warmup, duration);
         if (trim)
             variant.Trim();
-        return opsPerSecond;
+        return sample;
     }
 }

@@ -9,8 +9,8 @@ internal abstract class LoadVariant : IAsyncDisposable
     /// <summary>Gets the dimensions to show for this variant in a group at <paramref name="groupDims"/>.</summary>
     public virtual LoadDims Describe(LoadDims groupDims) => groupDims;
 
-    /// <summary>Runs the workload for <paramref name="warmup"/> unmeasured, then <paramref name="duration"/>; returns operations per second.</summary>
-    public abstract Task<double> MeasureAsync(TimeSpan warmup, TimeSpan duration);
+    /// <summary>Runs the workload for <paramref name="warmup"/> unmeasured, then <paramref name="duration"/>, and measures it.</summary>
+    public abstract Task<LoadSample> MeasureAsync(TimeSpan warmup, TimeSpan duration);
 
     /// <summary>Closes the idle connections the variant's pool keeps, so that several large pools never exceed the server's limit.</summary>
     public virtual void Trim()

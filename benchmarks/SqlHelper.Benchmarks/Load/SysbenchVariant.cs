@@ -7,7 +7,7 @@ internal sealed class SysbenchVariant(LoadDims dims, SysbenchTool sysbench) : Lo
 
     public override LoadDims Describe(LoadDims groupDims) => dims;
 
-    public override Task<double> MeasureAsync(TimeSpan warmup, TimeSpan duration) =>
+    public override async Task<LoadSample> MeasureAsync(TimeSpan warmup, TimeSpan duration) =>
         // sysbench counts whole seconds and connects before it starts its clock, so it needs no warm-up of ours.
-        sysbench.RunAsync(dims.Flows, Math.Max(1, (int) Math.Round(duration.TotalSeconds)));
+        new(await sysbench.RunAsync(dims.Flows, Math.Max(1, (int) Math.Round(duration.TotalSeconds))), null);
 }
