@@ -25,8 +25,9 @@ public sealed partial class SqlHelper
         var gate = lease.Pool!.Gate;
         var heldByThisFlow = CountHeldBy(parent, lease.Pool, out var allOpenedOnThisThread);
         // A synchronous open on the thread that opened every scope of its stack blocks the only code that could release
-        // them: when those scopes alone fill the limit, waiting can never end.
-        if (heldByThisFlow >= limit && allOpenedOnThisThread)
+        // them: when those scopes alone fill the limit, waiting can never end. Not on a thread-pool thread: there a child
+        // flow (Task.Run) often runs on the very thread its parent used, and the parent may still release.
+        if (heldByThisFlow >= limit && allOpenedOnThisThread && !Thread.CurrentThread.IsThreadPoolThread)
             throw Exhausted(ExhaustionReason.WouldDeadlock, lease, limit, heldByThisFlow);
         if (!_options.Blocking)
             throw Exhausted(ExhaustionReason.NotBlocking, lease, limit, heldByThisFlow);
@@ -39,7 +40,7 @@ public sealed partial class SqlHelper
             throw Exhausted(ExhaustionReason.TimedOut, lease, limit, CountHeldBy(parent, lease.Pool, out _));
         }
         waiter.Task.GetAwaiter().GetResult();
-        _counters.AcquireWaited(start);
+        Waited(start);
     }
 
     private async ValueTask AdmitAsync(ScopeLease lease, SqlScope? parent, CancellationToken cancellationToken)
@@ -84,7 +85,14 @@ public sealed partial class SqlHelper
             }
         }
         await waiter.Task.ConfigureAwait(false);
-        _counters.AcquireWaited(start);
+        Waited(start);
+    }
+
+    private void Waited(long startTimestamp)
+    {
+        _counters.AcquireWaited(startTimestamp);
+        if (_telemetry.AcquireWait.Enabled)
+            _telemetry.AcquireWait.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _telemetry.Tags);
     }
 
     /// <summary>Counts the connections of <paramref name="pool"/> held by live scopes on the stack that starts at <paramref name="scope"/>.</summary>

@@ -15,9 +15,14 @@ public sealed partial class SqlHelper
         return new StackTrace(frames).ToString();
     }
 
-    private Activity? StartActivity(ScopeLease lease)
+    private Activity? StartActivity(ScopeLease lease, SqlScope? parent)
     {
-        var activity = SqlHelperTelemetry.Source.StartActivity(SqlHelperTelemetry.ScopeActivityName, ActivityKind.Internal);
+        // The span never becomes Activity.Current: an async open or dispose could not undo that in the caller's flow.
+        // Nested scopes name their enclosing scope's span as parent explicitly.
+        var previous = Activity.Current;
+        var parentContext = parent?.Lease.Activity?.Context ?? previous?.Context ?? default;
+        var activity = SqlHelperTelemetry.Source.StartActivity(SqlHelperTelemetry.ScopeActivityName, ActivityKind.Internal, parentContext);
+        Activity.Current = previous;
         if (activity is { IsAllDataRequested: true })
         {
             foreach (var tag in _telemetry.Tags)

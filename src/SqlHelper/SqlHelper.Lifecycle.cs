@@ -214,7 +214,7 @@ public sealed partial class SqlHelper
         var openSite = _options.CaptureOpenSite ? CaptureOpenSite() : null;
         var lease = new ScopeLease(id, parent?.Lease.FlowId ?? id, (parent?.Depth ?? 0) + 1, openSite, isJoined);
         if (SqlHelperTelemetry.Source.HasListeners())
-            lease.Activity = StartActivity(lease);
+            lease.Activity = StartActivity(lease, parent);
         return lease;
     }
 

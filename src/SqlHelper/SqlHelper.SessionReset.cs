@@ -26,6 +26,23 @@ public sealed partial class SqlHelper
         return connection;
     }
 
+    /// <summary>Pings the scope's connection and replaces it while it is dead (before a first statement that must not run twice).</summary>
+    internal MySqlConnection EnsureAlive(SqlScope scope)
+    {
+        var connection = scope.Lease.Connection!;
+        for (var attempt = 0; !connection.Ping() && attempt < scope.Lease.Pool!.MaxConnections; attempt++)
+            connection = ReplaceDeadConnection(scope);
+        return connection;
+    }
+
+    internal async ValueTask<MySqlConnection> EnsureAliveAsync(SqlScope scope, CancellationToken cancellationToken)
+    {
+        var connection = scope.Lease.Connection!;
+        for (var attempt = 0; !await connection.PingAsync(cancellationToken).ConfigureAwait(false) && attempt < scope.Lease.Pool!.MaxConnections; attempt++)
+            connection = await ReplaceDeadConnectionAsync(scope, cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
     /// <summary>Under WhenDirty: resets the session before the connection goes back, unless the scope left it clean.</summary>
     private void ResetIfDirty(ScopeLease lease, MySqlConnection connection)
     {

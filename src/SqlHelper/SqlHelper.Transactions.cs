@@ -131,12 +131,14 @@ public sealed partial class SqlHelper
     {
         if (!_selfDeadlockDetector.IsEnabled)
             return null;
+        if (scope.Lease.Pool != _primary)
+            return null;   // lock waits are read on the primary; a replica's connection ids mean nothing there
         List<LockHolder>? holders = null;
         var connectionId = scope.Lease.ConnectionId ?? 0;
         for (var enclosing = scope.Parent; enclosing is not null; enclosing = enclosing.Parent)
         {
             var owner = enclosing.Owner;
-            if (owner.IsOpen && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
+            if (owner.IsOpen && owner.Lease.Pool == _primary && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
                 (holders ??= []).Add(new LockHolder(id, owner.Depth));
         }
         return holders is null ? null : new SelfDeadlockGuard(_selfDeadlockDetector, connectionId, scope.Depth, [.. holders]);

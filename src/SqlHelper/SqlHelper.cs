@@ -58,7 +58,10 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         _primary = new ServerPool(PoolName(connectionString), isReplica: false, connectionString, _options, _options.MaxConnections, reservedForNested);
         _replicas = [.. SqlHelperOptionsValidator.ValidateReplicas(_options).Select(replica =>
             new ServerPool(PoolName(replica), isReplica: true, replica, _options, _options.ReplicaMaxConnections ?? _options.MaxConnections, reservedForNested))];
-        _selfDeadlockDetector = new SelfDeadlockDetector(_primary.Source.ConnectionString, _options.SelfDeadlockDetectionDelay, _logger);
+        // With several hosts in the primary's connection string the detector's own connection could reach another node
+        // than the scopes it watches: detection is off there.
+        var detectionDelay = connectionString.Server.Contains(',', StringComparison.Ordinal) ? Timeout.InfiniteTimeSpan : _options.SelfDeadlockDetectionDelay;
+        _selfDeadlockDetector = new SelfDeadlockDetector(_primary.Source.ConnectionString, detectionDelay, _logger);
         _parameterCheck = new ParameterCheck(_options.ValidateParameters, _options.SessionInit);
         _telemetry = new SqlHelperTelemetry(_counters, () => _primary.Gate.Held, _options.MaxConnections, _primary.Name);
         if (_options.LeakDetectionThreshold is { } threshold)

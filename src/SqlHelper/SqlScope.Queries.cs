@@ -111,17 +111,25 @@ public sealed partial class SqlScope
 
     private TResult Run<TResult>(string sql, object? param, Func<MySqlConnection, Statement, TResult> statement)
     {
-        var connection = Prepare(sql, param, out var guard, out var mayRetry);
+        var connection = Prepare(sql, param, out var guard, out var firstOnReusedConnection);
+        var mayRetry = firstOnReusedConnection && StartsWithSelect(sql);
         try
         {
-            return statement(connection, new Statement(sql, param, Transaction, default));
-        }
-        catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open)
-        {
-            // A pooled connection that died while idle (no reset probes it under WhenDirty): the scope has done nothing
-            // yet, so a fresh connection and one more try is invisible to the caller.
-            connection = _helper.ReplaceDeadConnection(this);
-            return statement(connection, new Statement(sql, param, null, default));
+            if (firstOnReusedConnection && !mayRetry)
+                connection = _helper.EnsureAlive(this);   // a write is never run twice: probe first instead of retrying
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return statement(connection, new Statement(sql, param, Transaction, default));
+                }
+                catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open && attempt < _lease.Pool!.MaxConnections)
+                {
+                    // A pooled connection that died while idle (no reset probes it under WhenDirty): the scope has done
+                    // nothing yet and the statement only reads, so a fresh connection and another try is invisible.
+                    connection = _helper.ReplaceDeadConnection(this);
+                }
+            }
         }
         catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
         {
@@ -135,15 +143,23 @@ public sealed partial class SqlScope
 
     private async Task<TResult> RunAsync<TResult>(string sql, object? param, CancellationToken cancellationToken, Func<MySqlConnection, Statement, Task<TResult>> statement)
     {
-        var connection = Prepare(sql, param, out var guard, out var mayRetry);
+        var connection = Prepare(sql, param, out var guard, out var firstOnReusedConnection);
+        var mayRetry = firstOnReusedConnection && StartsWithSelect(sql);
         try
         {
-            return await statement(connection, new Statement(sql, param, Transaction, cancellationToken)).ConfigureAwait(false);
-        }
-        catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open && !cancellationToken.IsCancellationRequested)
-        {
-            connection = await _helper.ReplaceDeadConnectionAsync(this, cancellationToken).ConfigureAwait(false);
-            return await statement(connection, new Statement(sql, param, null, cancellationToken)).ConfigureAwait(false);
+            if (firstOnReusedConnection && !mayRetry)
+                connection = await _helper.EnsureAliveAsync(this, cancellationToken).ConfigureAwait(false);
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return await statement(connection, new Statement(sql, param, Transaction, cancellationToken)).ConfigureAwait(false);
+                }
+                catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open && attempt < _lease.Pool!.MaxConnections && !cancellationToken.IsCancellationRequested)
+                {
+                    connection = await _helper.ReplaceDeadConnectionAsync(this, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
         catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
         {
@@ -155,23 +171,28 @@ public sealed partial class SqlScope
         }
     }
 
-    private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard, out bool mayRetry)
+    /// <summary>
+    /// Checks the call, records what the statement means for session state and routing, and returns the connection.
+    /// <paramref name="firstOnReusedConnection"/> is set for the first statement of a clean scope under WhenDirty, whose
+    /// pooled connection nobody has probed since it was last used.
+    /// </summary>
+    private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard, out bool firstOnReusedConnection)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
         _helper.Parameters.Validate(sql, param);
         var lease = Owner._lease;
-        mayRetry = false;
+        firstOnReusedConnection = false;
         if (_helper.ResetsWhenDirty)
         {
-            mayRetry = !_ranStatement && !lease.Dirty && _joinTarget is null;
+            firstOnReusedConnection = !_ranStatement && !lease.Dirty && _joinTarget is null;
             if (!lease.Dirty && !_helper.Statements.IsStateFree(sql, param))
                 lease.Dirty = true;
         }
         _ranStatement = true;
         if (!lease.Wrote && !StartsWithSelect(sql))
             lease.Wrote = true;
-        var connection = mayRetry ? lease.Connection! : LiveConnection();
+        var connection = firstOnReusedConnection ? lease.Connection! : LiveConnection();
         guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
         return connection;
     }

@@ -33,7 +33,7 @@ internal sealed class SqlHelperTelemetry : IDisposable
         _meter.CreateObservableUpDownCounter("sqlhelper.scopes.open", () => new Measurement<int>(counters.OpenScopes, _tags), "{scope}", "Live scopes, across all flows.");
         _meter.CreateObservableUpDownCounter("sqlhelper.connections.held", () => new Measurement<int>(heldConnections(), _tags), "{connection}", "Connections held by live scopes or being opened for them.");
         _meter.CreateObservableUpDownCounter("sqlhelper.connections.max", () => new Measurement<int>(maxConnections, _tags), "{connection}", "MaxConnections.");
-        AcquireWait = _meter.CreateHistogram<double>("sqlhelper.acquire.wait_time", "s", "Time an open waited for a free connection slot.");
+        AcquireWait = _meter.CreateHistogram<double>("sqlhelper.acquire.wait_time", "s", "Time an open waited for a free connection slot (opens that did not wait are not recorded).");
         HoldTime = _meter.CreateHistogram<double>("sqlhelper.scope.hold_time", "s", "Time a scope held its connection.");
         Depth = _meter.CreateHistogram<int>("sqlhelper.scope.depth", "{scope}", "Nesting depth of opened scopes.");
         Exhaustions = _meter.CreateCounter<long>("sqlhelper.pool.exhaustions", "{open}", "Opens that failed because no connection could be had.");

@@ -70,23 +70,44 @@ internal sealed class ReplicaMonitor : IDisposable
 
     private async Task<(bool Available, TimeSpan? Lag, string? Reason)> ReadLagAsync(MySqlConnection connection, CancellationToken cancellationToken)
     {
-        try
+        // SHOW REPLICA STATUS: MySQL 8.0.22+ (8.4 dropped SHOW SLAVE STATUS) and MariaDB 10.5.1+; older servers know only the SLAVE form.
+        foreach (var statement in new[] { "SHOW REPLICA STATUS", "SHOW SLAVE STATUS" })
         {
-            await using var command = new MySqlCommand("SHOW SLAVE STATUS", connection);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                return (true, null, null);   // not a replica (a primary or a cluster node named as one): reachable is enough
-            var ordinal = reader.GetOrdinal("Seconds_Behind_Master");
-            if (reader.IsDBNull(ordinal))
-                return (false, null, "replication is not running (Seconds_Behind_Master is NULL)");
-            var lag = TimeSpan.FromSeconds(Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture));
-            return lag > _maxLag ? (false, lag, $"lagging {lag.TotalSeconds:0} s behind the primary (MaxReplicaLag is {_maxLag.TotalSeconds:0} s)") : (true, lag, null);
+            try
+            {
+                await using var command = new MySqlCommand(statement, connection);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    return (true, null, null);   // not a replica (a primary or a cluster node named as one): reachable is enough
+                var ordinal = LagOrdinal(reader);
+                if (ordinal < 0)
+                    return (true, null, null);
+                if (reader.IsDBNull(ordinal))
+                    return (false, null, "replication is not running (the replica reports no lag: Seconds_Behind_Master is NULL)");
+                var lag = TimeSpan.FromSeconds(Convert.ToDouble(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture));
+                return lag > _maxLag ? (false, lag, $"lagging {lag.TotalSeconds:0} s behind the primary (MaxReplicaLag is {_maxLag.TotalSeconds:0} s)") : (true, lag, null);
+            }
+            catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.ParseError)
+            {
+                // try the older spelling
+            }
+            catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.SpecifiedAccessDeniedError or MySqlErrorCode.AccessDenied)
+            {
+                if (Interlocked.Exchange(ref _lagUnreadableLogged, 1) == 0)
+                    Log.ReplicaLagUnreadable(_logger, ex.Message);
+                return (true, null, null);
+            }
         }
-        catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.SpecifiedAccessDeniedError or MySqlErrorCode.AccessDenied)
+        return (true, null, null);
+    }
+
+    private static int LagOrdinal(MySqlDataReader reader)
+    {
+        for (var i = 0; i < reader.FieldCount; i++)
         {
-            if (Interlocked.Exchange(ref _lagUnreadableLogged, 1) == 0)
-                Log.ReplicaLagUnreadable(_logger, ex.Message);
-            return (true, null, null);
+            if (reader.GetName(i) is "Seconds_Behind_Master" or "Seconds_Behind_Source")
+                return i;
         }
+        return -1;
     }
 }

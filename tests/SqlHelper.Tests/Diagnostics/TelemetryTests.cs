@@ -40,6 +40,7 @@ public sealed class TelemetryTests(DatabaseFixture db)
         Assert.Equal("mysql", innerSpan.GetTagItem("db.system.name"));
         var outerSpan = Assert.Single(spans, s => Equals(s.GetTagItem("sqlhelper.scope.depth"), 1));
         Assert.Equal(outerSpan.SpanId, innerSpan.ParentSpanId);                 // the stack shows in the trace
+        Assert.Null(Activity.Current);                                          // never left ambient after await using
     }
 
     [Fact]

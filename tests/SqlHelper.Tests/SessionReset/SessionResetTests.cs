@@ -140,6 +140,25 @@ public sealed class SessionResetTests(DatabaseFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenDirty_KilledIdleConnections_AFirstWriteIsProbedNotRetried()
+    {
+        await using var table = await db.CreateTableAsync();
+        await using var helper = db.CreateHelper(o => { o.MaxConnections = 3; o.ReservedForNested = 0; o.SessionReset = SessionResetPolicy.WhenDirty; });
+        var scopes = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Flows.RunDetached(async () => await helper.OpenAsync())));
+        var ids = scopes.Select(s => (long) s.Connection.ServerThread).ToList();
+        foreach (var scope in scopes)
+            await scope.DisposeAsync();
+        foreach (var id in ids)
+            await db.KillAsync(id);                                               // every pooled connection is dead
+
+        await using (var scope = await helper.OpenAsync())
+            Assert.Equal(1, await scope.ExecuteAsync($"INSERT INTO {table} (id) VALUES (1)"));
+        using (var scope = helper.Open())
+            Assert.Equal(1, scope.Execute($"UPDATE {table} SET n = n + 1 WHERE id = 1"));
+        Assert.Equal(1L, await db.ScalarAsync($"SELECT n FROM {table} WHERE id = 1"));   // ran once each
+    }
+
+    [Fact]
     public async Task WhenDirty_ConnectionKilledAfterTheScopeRanSomething_IsNotRetried()
     {
         await using var helper = db.CreateHelper(o => { o.MaxConnections = 2; o.SessionReset = SessionResetPolicy.WhenDirty; });
