@@ -169,7 +169,15 @@ public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task<MySqlTestServer> StartLocalAsync(string binary, MySqlTestServerOptions options, CancellationToken cancellationToken)
+    /// <summary>Wraps a local server whose database and users came from elsewhere (a replica fed by its primary).</summary>
+    internal static async Task<MySqlTestServer> WrapLocalAsync(LocalServerProcess local, string connectionString, string adminConnectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new MySqlConnection(adminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return new MySqlTestServer(MySqlTestServerKind.LocalBinary, connectionString, adminConnectionString, connection.ServerVersion, local, null, null);
+    }
+
+    internal static async Task<MySqlTestServer> StartLocalAsync(string binary, MySqlTestServerOptions options, CancellationToken cancellationToken)
     {
         var local = await LocalServerProcess.CreateAsync(binary, options, cancellationToken).ConfigureAwait(false);
         try
