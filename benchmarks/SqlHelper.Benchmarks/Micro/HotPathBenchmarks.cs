@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using SqlHelpers.Diagnostics;
@@ -61,6 +62,11 @@ public class HotPathBenchmarks
         _counters.ScopeOpened();
         _counters.ScopeClosed();
     }
+
+    /// <summary>One clock read; a scope takes two (the ScopeLease constructor, and lease.Age in SqlHelper.Closed).</summary>
+    [Benchmark(Description = "Stopwatch.GetTimestamp")]
+    [BenchmarkCategory("clock")]
+    public long Clock() => Stopwatch.GetTimestamp();
 
     [Benchmark(Baseline = true, Description = "ParameterCheck.Validate, ValidateParameters off")]
     [BenchmarkCategory("parameter check")]
