@@ -26,12 +26,20 @@ public sealed partial class SqlScope
     /// <summary>Begins a transaction on the scope's connection.</summary>
     /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>
     /// <returns>The transaction; <see cref="Commit"/> or <see cref="Rollback"/> end it, and disposing the scope rolls it back if neither did.</returns>
-    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection.</exception>
+    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection, or the connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     public MySqlTransaction BeginTransaction(IsolationLevel isolationLevel = IsolationLevel.Unspecified)
     {
         var connection = PrepareTransactionStart();
-        var transaction = connection.BeginTransaction(isolationLevel);
+        MySqlTransaction transaction;
+        try
+        {
+            transaction = connection.BeginTransaction(isolationLevel);
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
         TransactionStarted(transaction);
         return transaction;
     }
@@ -40,12 +48,20 @@ public sealed partial class SqlScope
     /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The transaction.</returns>
-    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection.</exception>
+    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection, or the connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     public async ValueTask<MySqlTransaction> BeginTransactionAsync(IsolationLevel isolationLevel = IsolationLevel.Unspecified, CancellationToken cancellationToken = default)
     {
         var connection = PrepareTransactionStart();
-        var transaction = await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
+        MySqlTransaction transaction;
+        try
+        {
+            transaction = await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
         TransactionStarted(transaction);
         return transaction;
     }
@@ -53,26 +69,70 @@ public sealed partial class SqlScope
     /// <summary>Commits the transaction this scope began.</summary>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public void Commit() => OwnTransaction(nameof(Commit)).Commit();
+    public void Commit()
+    {
+        var transaction = OwnTransaction(nameof(Commit));
+        try
+        {
+            transaction.Commit();
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
+    }
 
     /// <summary>Asynchronously commits the transaction this scope began.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the server has committed.</returns>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public Task CommitAsync(CancellationToken cancellationToken = default) => OwnTransaction(nameof(Commit)).CommitAsync(cancellationToken);
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        var transaction = OwnTransaction(nameof(Commit));
+        try
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
+    }
 
     /// <summary>Rolls back the transaction this scope began.</summary>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public void Rollback() => OwnTransaction(nameof(Rollback)).Rollback();
+    public void Rollback()
+    {
+        var transaction = OwnTransaction(nameof(Rollback));
+        try
+        {
+            transaction.Rollback();
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
+    }
 
     /// <summary>Asynchronously rolls back the transaction this scope began.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the server has rolled back.</returns>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public Task RollbackAsync(CancellationToken cancellationToken = default) => OwnTransaction(nameof(Rollback)).RollbackAsync(cancellationToken);
+    public async Task RollbackAsync(CancellationToken cancellationToken = default)
+    {
+        var transaction = OwnTransaction(nameof(Rollback));
+        try
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
+    }
 
     /// <summary>Gets whether this scope has a transaction in progress that it began itself.</summary>
     internal bool HasOwnOpenTransaction => _transactionOwner && Transaction is not null;

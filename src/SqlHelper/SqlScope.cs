@@ -172,13 +172,13 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
     {
         var connection = _lease.Connection!;
         if (connection.State != System.Data.ConnectionState.Open)
-        {
-            throw new InvalidOperationException(
-                $"The connection of this scope (server connection {_lease.ConnectionId}) was lost: it was killed on the server or the network failed. " +
-                "Dispose the scope (its connection is discarded, not pooled) and open a new one.");
-        }
+            throw ConnectionLost(null);
         return connection;
     }
+
+    private InvalidOperationException ConnectionLost(Exception? innerException) => new(
+        $"The connection of this scope (server connection {_lease.ConnectionId}) was lost: it was killed on the server or the network failed. " +
+        "Dispose the scope (its connection is discarded, not pooled) and open a new one.", innerException);
 
     private void ThrowIfNotLive()
     {
