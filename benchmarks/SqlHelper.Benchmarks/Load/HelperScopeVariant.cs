@@ -9,11 +9,13 @@ internal sealed class HelperScopeVariant : InProcessVariant
 {
     private readonly SqlHelper _db;
     private readonly bool _ambient;
+    private readonly bool _whenDirty;
 
-    public HelperScopeVariant(LoadDims dims, string connectionString, ScopeMode mode)
+    public HelperScopeVariant(LoadDims dims, string connectionString, ScopeMode mode, SessionResetPolicy sessionReset = SessionResetPolicy.Always)
         : base(dims)
     {
         _ambient = mode == ScopeMode.AsyncFlowStack;
+        _whenDirty = sessionReset == SessionResetPolicy.WhenDirty;
         // One connection per scope the flows can hold at once, plus the one outermost scopes leave to nested ones.
         _db = new SqlHelper(new SqlHelperOptions
         {
@@ -21,10 +23,14 @@ internal sealed class HelperScopeVariant : InProcessVariant
             Mode = mode,
             MaxConnections = dims.Flows * dims.Nest + 1,
             AcquireTimeout = TimeSpan.FromSeconds(30),
+            SessionReset = sessionReset,
         });
     }
 
-    public override string Name => _ambient ? "SqlHelper ambient" : "SqlHelper per-instance";
+    /// <summary>The name of the row that resets only sessions a scope may have changed (not a like-for-like row).</summary>
+    public const string WhenDirtyName = "SqlHelper ambient, SessionReset=WhenDirty";
+
+    public override string Name => _whenDirty ? WhenDirtyName : _ambient ? "SqlHelper ambient" : "SqlHelper per-instance";
 
     public override void Trim() => _db.ClearPool();
 

@@ -28,6 +28,7 @@ internal static class LoadReport
         text.AppendLine("An operation is one outermost open + select (+ the nested opens and selects) + dispose; nest 3 runs three point selects per operation.");
         text.AppendLine("“× ref” divides each round by the reference row of the same group in the same round (raw MySqlConnector+Dapper for scope rows,");
         text.AppendLine("raw Dapper on an open connection for the open-scope and sysbench rows); the median and range are over rounds. ✗ = below the 0.97 target.");
+        text.AppendLine("The WhenDirty rows are not like-for-like (they skip the reset a point select does not need) and are not held to the target.");
         text.AppendLine("“client CPU” is this process's CPU time per operation (all threads, the server's CPU not included), median over rounds;");
         text.AppendLine("“Δ CPU” is the median over rounds of (this row − the reference row) in the same round: what the helper adds on the client.");
         text.AppendLine();

@@ -26,15 +26,17 @@ internal static class PairedOverheadCommand
         var cs = ConnectionStrings.For(database.ConnectionString, connectionReset: false, maxPoolSize: 100);
         await using var ambient = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.AsyncFlowStack, 100));
         await using var perInstance = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.PerInstance, 100));
+        await using var dataSource = new MySqlDataSource(cs);
 
         var cases = new (string Name, Func<ValueTask>[] Variants)[]
         {
-            ("open+dispose sync", [Sync(() => Raw(cs)), Sync(() => Scope(ambient)), Sync(() => Scope(perInstance))]),
-            ("open+dispose async", [() => RawAsync(cs), () => ScopeAsync(ambient), () => ScopeAsync(perInstance)]),
-            ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance))]),
-            ("nest 3 async", [() => Raw3Async(cs), () => Scope3Async(ambient), () => Scope3Async(perInstance)]),
+            ("open+dispose sync", [Sync(() => Raw(cs)), Sync(() => Raw(dataSource)), Sync(() => Scope(ambient)), Sync(() => Scope(perInstance))]),
+            ("open+dispose async", [() => RawAsync(cs), () => RawAsync(dataSource), () => ScopeAsync(ambient), () => ScopeAsync(perInstance)]),
+            ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Raw3(dataSource)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance))]),
+            ("nest 3 async", [() => Raw3Async(cs), () => Raw3Async(dataSource), () => Scope3Async(ambient), () => Scope3Async(perInstance)]),
         };
-        string[] names = ["raw MySqlConnection", "SqlHelper ambient", "SqlHelper per-instance"];
+        // SqlHelper opens through a MySqlDataSource; the second row shows what that alone costs against the connection-string pool.
+        string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance"];
 
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating; database {database.Description}.");
@@ -97,6 +99,11 @@ internal static class PairedOverheadCommand
         connection.Open();
     }
 
+    private static void Raw(MySqlDataSource dataSource)
+    {
+        using var connection = dataSource.OpenConnection();
+    }
+
     private static void Scope(SqlHelper db)
     {
         using var scope = db.Open();
@@ -112,6 +119,13 @@ internal static class PairedOverheadCommand
         inner.Open();
     }
 
+    private static void Raw3(MySqlDataSource dataSource)
+    {
+        using var outer = dataSource.OpenConnection();
+        using var middle = dataSource.OpenConnection();
+        using var inner = dataSource.OpenConnection();
+    }
+
     private static void Scope3(SqlHelper db)
     {
         using var outer = db.Open();
@@ -123,6 +137,11 @@ internal static class PairedOverheadCommand
     {
         await using var connection = new MySqlConnection(cs);
         await connection.OpenAsync();
+    }
+
+    private static async ValueTask RawAsync(MySqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
     }
 
     private static async ValueTask ScopeAsync(SqlHelper db)
@@ -138,6 +157,13 @@ internal static class PairedOverheadCommand
         await middle.OpenAsync();
         await using var inner = new MySqlConnection(cs);
         await inner.OpenAsync();
+    }
+
+    private static async ValueTask Raw3Async(MySqlDataSource dataSource)
+    {
+        await using var outer = await dataSource.OpenConnectionAsync();
+        await using var middle = await dataSource.OpenConnectionAsync();
+        await using var inner = await dataSource.OpenConnectionAsync();
     }
 
     private static async ValueTask Scope3Async(SqlHelper db)
