@@ -135,6 +135,10 @@ public sealed partial class SqlScope
         {
             throw selfDeadlock;
         }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
+        }
         finally
         {
             guard?.Dispose();
@@ -164,6 +168,10 @@ public sealed partial class SqlScope
         catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
         {
             throw selfDeadlock;
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
         }
         finally
         {
