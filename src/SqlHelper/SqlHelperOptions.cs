@@ -68,8 +68,8 @@ public sealed class SqlHelperOptions
     public int? ReservedForNested { get; set; }
 
     /// <summary>
-    /// Gets or sets whether a scope records the stack trace of the code that opened it, shown in exhaustion messages and
-    /// leak reports. Off by default: a stack trace costs microseconds per open.
+    /// Gets or sets whether a scope records the stack trace of the code that opened it, shown in leak reports, in the
+    /// helper's report of scopes still open when it is disposed, and in <see cref="SqlHelper.GetOpenScopes"/>. Off by default: a stack trace costs microseconds per open.
     /// </summary>
     public bool CaptureOpenSite { get; set; }
 

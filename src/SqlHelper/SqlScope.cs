@@ -88,7 +88,10 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
     ~SqlScope()
     {
         if (Volatile.Read(ref _state) == Live)
+        {
+            Parent?.ChildEnded();   // so the parent's later dispose is not reported as misnested
             _helper.Reclaim(_lease);
+        }
     }
 
     /// <summary>Releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>

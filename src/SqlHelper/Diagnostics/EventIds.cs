@@ -15,12 +15,10 @@ internal static class EventIds
 
     // Pool and admission: 2000-2099
     public const int PoolExhausted = 2000;
-    public const int WarmUpFailed = 2010;
 
     // Transactions: 3000-3099
     public const int SelfDeadlockDetectionOff = 3000;
     public const int SelfDeadlockCheckFailed = 3001;
-    public const int SelfDeadlockDetected = 3002;
     public const int TransactionRetry = 3010;
 
     // Replicas: 4000-4099

@@ -23,9 +23,6 @@ internal static partial class Log
     [LoggerMessage(EventIds.PoolExhausted, LogLevel.Error, "{Message}")]
     public static partial void PoolExhausted(ILogger logger, string message);
 
-    [LoggerMessage(EventIds.WarmUpFailed, LogLevel.Warning, "Opening the MinIdle connections failed")]
-    public static partial void WarmUpFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(EventIds.SelfDeadlockDetectionOff, LogLevel.Warning, "Detection of nested scopes waiting on their own flow's locks is off: the server refused to show lock waits ({Reason}). Grant PROCESS (MariaDB) or performance_schema access (MySQL 8) to enable it; until then innodb_lock_wait_timeout applies")]
     public static partial void SelfDeadlockDetectionOff(ILogger logger, string reason);
 

@@ -30,7 +30,7 @@ internal static class ExhaustionReport
             text.Append(inv, $" A scope at depth {depth} may only take a connection while fewer than {limit} are held ({reserved} reserved for nested scopes by ReservedForNested).");
         if (likelyDeadlock)
         {
-            text.Append(inv, $" The calling flow's own {heldByThisFlow} open scope{(heldByThisFlow == 1 ? "" : "s")} hold every connection this scope may take, so it can only get one when an enclosing scope is disposed");
+            text.Append(inv, $" The calling flow's own {heldByThisFlow} open scope{(heldByThisFlow == 1 ? " holds" : "s hold")} every connection this scope may take, so it can only get one when an enclosing scope is disposed");
             text.Append(reason == ExhaustionReason.WouldDeadlock ? ", which cannot happen while this thread waits." : ".");
             text.Append(inv, $" Dispose an enclosing scope before opening this one, run this work in an enclosing scope instead of a new one, or raise {maxName}.");
         }
