@@ -60,10 +60,10 @@ internal static class SessionStateClassifier
             }
             if (ch is '\'' or '"' or '`')
             {
-                i = SkipQuoted(sql, i, ch);
+                i = SqlLexer.SkipQuoted(sql, i, ch);
                 continue;
             }
-            if (ch == '#' || (ch == '-' && At(sql, i + 1, '-')) || (ch == '/' && At(sql, i + 1, '*')))
+            if (ch == '#' || (ch == '-' && SqlLexer.At(sql, i + 1, '-')) || (ch == '/' && SqlLexer.At(sql, i + 1, '*')))
                 return false;   // comments may be executable (/*! ... */); not worth parsing
             if (ch == ';')
             {
@@ -72,16 +72,16 @@ internal static class SessionStateClassifier
                 i++;
                 continue;
             }
-            if (ch == ':' && At(sql, i + 1, '='))
+            if (ch == ':' && SqlLexer.At(sql, i + 1, '='))
                 return false;
             if (ch == '@')
             {
-                if (At(sql, i + 1, '@'))
+                if (SqlLexer.At(sql, i + 1, '@'))
                 {
-                    i = SkipWord(sql, i + 2);   // reading @@system variables is fine; SET is not an allowed start
+                    i = SqlLexer.SkipName(sql, i + 2);   // reading @@system variables is fine; SET is not an allowed start
                     continue;
                 }
-                var end = SkipWord(sql, i + 1);
+                var end = SqlLexer.SkipName(sql, i + 1);
                 if (end == i + 1 || !parameterNames.Contains(sql[(i + 1)..end]))
                     return false;   // a session variable
                 i = end;
@@ -89,7 +89,7 @@ internal static class SessionStateClassifier
             }
             if (char.IsLetter(ch) || ch == '_')
             {
-                var end = SkipWord(sql, i);
+                var end = SqlLexer.SkipName(sql, i);
                 var word = sql[i..end];
                 if (firstWord)
                 {
@@ -101,8 +101,8 @@ internal static class SessionStateClassifier
                 {
                     return false;
                 }
-                var next = SkipSpace(sql, end);
-                if (At(sql, next, '(') && !IsAllowedBeforeParenthesis(word, sql, next))
+                var next = SqlLexer.SkipSpace(sql, end);
+                if (SqlLexer.At(sql, next, '(') && !IsAllowedBeforeParenthesis(word, sql, next))
                     return false;
                 i = end;
                 continue;
@@ -122,47 +122,7 @@ internal static class SessionStateClassifier
         if (word.Contains('.', StringComparison.Ordinal) || !s_functions.Contains(word))
             return false;
         if (word.Equals("LAST_INSERT_ID", StringComparison.OrdinalIgnoreCase))
-            return At(sql, SkipSpace(sql, openParenthesis + 1), ')');
+            return SqlLexer.At(sql, SqlLexer.SkipSpace(sql, openParenthesis + 1), ')');
         return true;
-    }
-
-    private static bool At(string sql, int index, char expected) => index < sql.Length && sql[index] == expected;
-
-    private static int SkipSpace(string sql, int i)
-    {
-        while (i < sql.Length && char.IsWhiteSpace(sql[i]))
-            i++;
-        return i;
-    }
-
-    private static int SkipWord(string sql, int i)
-    {
-        while (i < sql.Length && (char.IsLetterOrDigit(sql[i]) || sql[i] is '_' or '$' or '.'))
-            i++;
-        return i;
-    }
-
-    private static int SkipQuoted(string sql, int i, char quote)
-    {
-        i++;
-        while (i < sql.Length)
-        {
-            if (sql[i] == '\\' && quote != '`')
-            {
-                i += 2;
-                continue;
-            }
-            if (sql[i] == quote)
-            {
-                if (At(sql, i + 1, quote))
-                {
-                    i += 2;
-                    continue;
-                }
-                return i + 1;
-            }
-            i++;
-        }
-        return i;
     }
 }

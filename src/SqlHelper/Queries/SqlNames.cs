@@ -28,7 +28,7 @@ internal sealed class SqlNames
             var ch = sql[i];
             if (ch is '\'' or '"' or '`')
             {
-                i = SkipQuoted(sql, i, ch);
+                i = SqlLexer.SkipQuoted(sql, i, ch);
             }
             else if (ch == '-' && i + 2 < sql.Length && sql[i + 1] == '-' && char.IsWhiteSpace(sql[i + 2]) || ch == '#')
             {
@@ -44,11 +44,11 @@ internal sealed class SqlNames
             {
                 if (i + 1 < sql.Length && sql[i + 1] == '@')
                 {
-                    i = SkipName(sql, i + 2);   // @@system_variable
+                    i = SqlLexer.SkipName(sql, i + 2);   // @@system_variable
                     continue;
                 }
                 var start = i + 1;
-                var end = SkipName(sql, start);
+                var end = SqlLexer.SkipName(sql, start);
                 if (end > start)
                 {
                     var name = sql[start..end];
@@ -60,7 +60,7 @@ internal sealed class SqlNames
             }
             else if (char.IsLetter(ch) || ch == '_')
             {
-                var end = SkipName(sql, i);
+                var end = SqlLexer.SkipName(sql, i);
                 previousWord = sql[i..end];
                 sawSet |= previousWord.Equals("SET", StringComparison.OrdinalIgnoreCase);
                 i = end;
@@ -88,36 +88,5 @@ internal sealed class SqlNames
             return true;
         // SET @a = 1, @b = 2 (after a SET, "@name =" assigns; "=" inside WHERE may be missed, which only skips a check)
         return sawSet && j < sql.Length && sql[j] == '=' && (j + 1 >= sql.Length || sql[j + 1] != '=');
-    }
-
-    private static int SkipName(string sql, int i)
-    {
-        while (i < sql.Length && (char.IsLetterOrDigit(sql[i]) || sql[i] is '_' or '$' or '.'))
-            i++;
-        return i;
-    }
-
-    private static int SkipQuoted(string sql, int i, char quote)
-    {
-        i++;
-        while (i < sql.Length)
-        {
-            if (sql[i] == '\\' && quote != '`')
-            {
-                i += 2;
-                continue;
-            }
-            if (sql[i] == quote)
-            {
-                if (i + 1 < sql.Length && sql[i + 1] == quote)
-                {
-                    i += 2;
-                    continue;
-                }
-                return i + 1;
-            }
-            i++;
-        }
-        return i;
     }
 }
