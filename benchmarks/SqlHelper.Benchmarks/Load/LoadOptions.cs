@@ -7,11 +7,12 @@ internal sealed class LoadOptions
 {
     public const string Usage = """
         usage: SqlHelper.Benchmarks load [--full] [--connection "<connection string>"] [--rounds N] [--seconds S]
-                                         [--warmup S] [--flows 1,8] [--groups scope,open] [--no-sysbench] [--out FILE]
+                                         [--warmup S] [--flows 1,8] [--api sync,async] [--groups scope,open] [--no-sysbench] [--out FILE]
           (default)      quick: flows 1 and 8, sync+async, nest 1 and 3, ConnectionReset on and off, 7 rounds of 0.25 s
           --full         every combination: flows 1, 2, 8, 64; 9 rounds of 0.75 s
           --connection   the server; else $SQLHELPER_CONNECTION; else a throwaway server is started
           --rounds, --seconds, --warmup, --flows   override the mode's values
+          --api          only these APIs (default both)
           --groups       scope: open+query+dispose rows; open: query on an already open scope/connection (and sysbench)
           --no-sysbench  leave out the sysbench rows
           --out FILE     also write the report (markdown) to FILE
@@ -28,6 +29,8 @@ internal sealed class LoadOptions
     public TimeSpan Warmup { get; private set; }
 
     public IReadOnlyList<int> Flows { get; private set; } = [];
+
+    public IReadOnlyList<LoadApi> Apis { get; private set; } = [LoadApi.Sync, LoadApi.Async];
 
     public bool ScopeGroups { get; private set; } = true;
 
@@ -72,6 +75,14 @@ internal sealed class LoadOptions
                         break;
                     case "--flows":
                         flows = [.. Value().Split(',').Select(static f => int.Parse(f, CultureInfo.InvariantCulture))];
+                        break;
+                    case "--api":
+                        options.Apis = [.. Value().Split(',').Select(static a => a switch
+                        {
+                            "sync" => LoadApi.Sync,
+                            "async" => LoadApi.Async,
+                            _ => throw new FormatException($"Unknown API {a}: use sync or async."),
+                        })];
                         break;
                     case "--groups":
                         var groups = Value().Split(',');

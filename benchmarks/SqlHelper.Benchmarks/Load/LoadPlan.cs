@@ -11,22 +11,22 @@ internal static class LoadPlan
     /// </summary>
     public static IReadOnlyList<LoadGroup> BuildWarmup(string connectionString)
     {
-        return [.. Build([1], scopeGroups: true, openGroups: true, whenDirtyRows: false, connectionString, sysbench: null)
+        return [.. Build([1], [LoadApi.Sync, LoadApi.Async], scopeGroups: true, openGroups: true, whenDirtyRows: false, connectionString, sysbench: null)
             .Where(static g => g.Dims.Reset is null || (g.Dims.Nest == 3 && g.Dims.Reset == false))];
     }
 
     /// <summary>The groups of a run.</summary>
     public static IReadOnlyList<LoadGroup> Build(LoadOptions options, string connectionString, SysbenchTool? sysbench) =>
-        Build(options.Flows, options.ScopeGroups, options.OpenGroups, whenDirtyRows: true, connectionString, sysbench);
+        Build(options.Flows, options.Apis, options.ScopeGroups, options.OpenGroups, whenDirtyRows: true, connectionString, sysbench);
 
-    private static List<LoadGroup> Build(IReadOnlyList<int> flowCounts, bool scopeGroups, bool openGroups, bool whenDirtyRows, string connectionString, SysbenchTool? sysbench)
+    private static List<LoadGroup> Build(IReadOnlyList<int> flowCounts, IReadOnlyList<LoadApi> apis, bool scopeGroups, bool openGroups, bool whenDirtyRows, string connectionString, SysbenchTool? sysbench)
     {
         var groups = new List<LoadGroup>();
         foreach (var flows in flowCounts)
         {
             if (scopeGroups)
             {
-                foreach (var api in new[] { LoadApi.Sync, LoadApi.Async })
+                foreach (var api in apis)
                 {
                     foreach (var nest in new[] { 1, 3 })
                     {
@@ -52,7 +52,7 @@ internal static class LoadPlan
             }
             if (openGroups)
             {
-                foreach (var api in new[] { LoadApi.Sync, LoadApi.Async })
+                foreach (var api in apis)
                 {
                     var dims = new LoadDims(flows, api, 1, null);
                     var cs = ConnectionStrings.For(connectionString, connectionReset: false, flows + 1);
