@@ -252,14 +252,13 @@ public sealed partial class SqlHelper
         _counters.ScopeClosed();
         if (!lease.IsJoined)
             ReleaseAdmission(lease);
-        var held = lease.Age;
         if (_telemetry.HoldTime.Enabled)
-            _telemetry.HoldTime.Record(held.TotalSeconds, _telemetry.Tags);
+            _telemetry.HoldTime.Record(lease.Age.TotalSeconds, _telemetry.Tags);
         lease.Activity?.Stop();
         if (lease.LeakReported)
-            Log.ScopeLeakReleased(_logger, lease.Id, lease.FlowId, lease.Depth, held.TotalSeconds);
+            Log.ScopeLeakReleased(_logger, lease.Id, lease.FlowId, lease.Depth, lease.Age.TotalSeconds);
         if (_logger.IsEnabled(LogLevel.Trace))
-            Log.ScopeClosed(_logger, lease.Id, lease.FlowId, lease.Depth, held.TotalSeconds);
+            Log.ScopeClosed(_logger, lease.Id, lease.FlowId, lease.Depth, lease.Age.TotalSeconds);
     }
 
     private void ReleaseAdmission(ScopeLease lease)

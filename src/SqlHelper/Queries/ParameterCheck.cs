@@ -13,7 +13,10 @@ namespace SqlHelpers.Queries;
 /// </summary>
 internal sealed class ParameterCheck
 {
+    private const int MaxCachedChecks = 4096;
     private static readonly ConcurrentDictionary<Type, HashSet<string>> s_members = new();
+    private readonly ConcurrentDictionary<(string Sql, Type ParamType), bool> _passed = new();
+    private int _cached;
     private readonly bool _enabled;
     private readonly HashSet<string> _sessionVariables;
 
@@ -37,7 +40,10 @@ internal sealed class ParameterCheck
     {
         if (!_enabled || param is null || param is DynamicParameters or IEnumerable or SqlMapper.IDynamicParameters || sql.IndexOf('@', StringComparison.Ordinal) < 0)
             return;
-        var members = MembersOf(param.GetType());
+        var key = (sql, param.GetType());
+        if (_passed.ContainsKey(key))
+            return;   // the same SQL with the same parameter type passed before: no need to scan it again
+        var members = MembersOf(key.Item2);
         var names = SqlNames.Scan(sql);
         foreach (var name in names.Used)
         {
@@ -49,5 +55,8 @@ internal sealed class ParameterCheck
                     nameof(param));
             }
         }
+        // ConcurrentDictionary.Count takes every lock; a counter of our own bounds the cache cheaply.
+        if (Volatile.Read(ref _cached) < MaxCachedChecks && _passed.TryAdd(key, true))
+            Interlocked.Increment(ref _cached);
     }
 }

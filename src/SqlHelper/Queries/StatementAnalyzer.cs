@@ -14,6 +14,7 @@ internal sealed class StatementAnalyzer
     private const int MaxCachedStatements = 4096;
     private static readonly IReadOnlySet<string> s_noNames = new HashSet<string>();
     private readonly ConcurrentDictionary<(string Sql, Type? ParamType), bool> _stateFree = new();
+    private int _cached;
 
     public bool IsStateFree(string sql, object? param)
     {
@@ -23,8 +24,9 @@ internal sealed class StatementAnalyzer
         if (_stateFree.TryGetValue(key, out var stateFree))
             return stateFree;
         stateFree = SessionStateClassifier.IsStateFree(sql, NamesOf(param));
-        if (_stateFree.Count < MaxCachedStatements)
-            _stateFree.TryAdd(key, stateFree);
+        // ConcurrentDictionary.Count takes every lock; a counter of our own bounds the cache cheaply.
+        if (Volatile.Read(ref _cached) < MaxCachedStatements && _stateFree.TryAdd(key, stateFree))
+            Interlocked.Increment(ref _cached);
         return stateFree;
     }
 
