@@ -1,4 +1,7 @@
 using MySqlConnector;
+using SqlHelpers.Testing.Backends;
+using SqlHelpers.Testing.Local;
+using SqlHelpers.Testing.Utilities;
 
 namespace SqlHelpers.Testing;
 
@@ -29,15 +32,15 @@ public sealed class MySqlReplicationPair : IAsyncDisposable
     public static async Task<MySqlReplicationPair> StartAsync(MySqlTestServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MySqlTestServerOptions();
-        var binary = LocalServerProcess.FindServerBinary()
+        var binary = await ServerBinary.FindAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new NotSupportedException("A replication pair needs a local mariadbd or mysqld (apt-get install -y mariadb-server).");
-        var primary = await MySqlTestServer.StartLocalAsync(binary, Copy(options, serverId: 1, binaryLog: true, extra: []), cancellationToken).ConfigureAwait(false);
+        var primary = new MySqlTestServer(await LocalBinaryServer.StartAsync(binary, Copy(options, serverId: 1, binaryLog: true, extra: []), cancellationToken).ConfigureAwait(false));
         LocalServerProcess? replicaProcess = null;
         try
         {
             // The application user may read replication status (SqlHelper checks replica lag with it); on MariaDB 10.5+
             // that is SLAVE MONITOR, elsewhere REPLICATION CLIENT. Granted on the primary, it replicates.
-            var user = $"'{options.UserName}'@'%'";
+            var user = SqlText.AnyHostAccount(options.UserName);
             try
             {
                 await ExecuteAsync(primary.AdminConnectionString, cancellationToken, $"GRANT SLAVE MONITOR ON *.* TO {user}").ConfigureAwait(false);
@@ -47,17 +50,17 @@ public sealed class MySqlReplicationPair : IAsyncDisposable
                 await ExecuteAsync(primary.AdminConnectionString, cancellationToken, $"GRANT REPLICATION CLIENT ON *.* TO {user}").ConfigureAwait(false);
             }
 
-            replicaProcess = await LocalServerProcess.CreateAsync(binary, Copy(options, serverId: 2, binaryLog: false, extra: ["--read-only", "--relay-log=relay"]), cancellationToken).ConfigureAwait(false);
+            replicaProcess = await LocalServerProcess.StartNewAsync(binary, Copy(options, serverId: 2, binaryLog: false, extra: ["--read-only", "--relay-log=relay"]), cancellationToken).ConfigureAwait(false);
             var admin = new MySqlConnectionStringBuilder(primary.AdminConnectionString);
             await ExecuteAsync(replicaProcess.RootConnectionString, cancellationToken,
-                $"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.Port}, MASTER_USER='{admin.UserID}', MASTER_PASSWORD='{admin.Password}', " +
+                $"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.Port}, MASTER_USER={SqlText.Literal(admin.UserID)}, MASTER_PASSWORD={SqlText.Literal(admin.Password)}, " +
                 "MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=4",
                 "START SLAVE").ConfigureAwait(false);
 
             var app = new MySqlConnectionStringBuilder(primary.ConnectionString) { Port = (uint) replicaProcess.Port };
             var replicaAdmin = new MySqlConnectionStringBuilder(primary.AdminConnectionString) { Port = (uint) replicaProcess.Port };
             await WaitUntilReachableAsync(replicaAdmin.ConnectionString, options.StartTimeout, cancellationToken).ConfigureAwait(false);   // the admin user is created last on the primary
-            var replica = await MySqlTestServer.WrapLocalAsync(replicaProcess, app.ConnectionString, replicaAdmin.ConnectionString, cancellationToken).ConfigureAwait(false);
+            var replica = new MySqlTestServer(LocalBinaryServer.Wrap(replicaProcess, app.ConnectionString, replicaAdmin.ConnectionString));
             return new MySqlReplicationPair(primary, replica);
         }
         catch

@@ -1,5 +1,7 @@
 using MySqlConnector;
-using Testcontainers.MySql;
+using SqlHelpers.Testing.Backends;
+using SqlHelpers.Testing.Local;
+using SqlHelpers.Testing.Utilities;
 
 namespace SqlHelpers.Testing;
 
@@ -7,6 +9,7 @@ namespace SqlHelpers.Testing;
 /// A MySQL-compatible server for integration tests. <see cref="StartAsync"/> picks, in order: the server named by
 /// <c>SQLHELPER_TEST_CONNECTION</c>; a MySQL 8.4 container when a Docker engine answers; a private throwaway
 /// <c>mariadbd</c>/<c>mysqld</c> when one is installed; otherwise it fails with a message naming these three ways.
+/// It never skips silently.
 /// </summary>
 public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
 {
@@ -19,21 +22,13 @@ public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
     /// <summary>The MySQL image used with Docker.</summary>
     public const string ContainerImage = "mysql:8.4";
 
-    private const string AdminUserName = "sqlhelper_admin";
+    private readonly ITestServerBackend _backend;
+    private int _disposed;
 
-    private readonly LocalServerProcess? _local;
-    private readonly MySqlContainer? _container;
-
-    private MySqlTestServer(MySqlTestServerKind kind, string connectionString, string adminConnectionString, string version, LocalServerProcess? local, MySqlContainer? container, string? caCertificatePath)
+    internal MySqlTestServer(ITestServerBackend backend)
     {
-        Kind = kind;
-        ConnectionString = connectionString;
-        AdminConnectionString = adminConnectionString;
-        Version = version;
-        _local = local;
-        _container = container;
-        CaCertificatePath = caCertificatePath;
-        var builder = new MySqlConnectionStringBuilder(connectionString);
+        _backend = backend;
+        var builder = new MySqlConnectionStringBuilder(backend.ConnectionString);
         Host = builder.Server;
         Port = (int) builder.Port;
         Database = builder.Database;
@@ -42,15 +37,16 @@ public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Gets where the server came from.</summary>
-    public MySqlTestServerKind Kind { get; }
+    public MySqlTestServerKind Kind => _backend.Kind;
 
-    /// <summary>Gets the application user's connection string (database, user and password; no PROCESS privilege).</summary>
-    public string ConnectionString { get; }
+    /// <summary>Gets the application user's connection string: host, port, database, user and password, with default pooling.</summary>
+    /// <remarks>The user has ALL privileges on <see cref="Database"/> only: no PROCESS, no SUPER (for an external server, whatever it was given).</remarks>
+    public string ConnectionString => _backend.ConnectionString;
 
-    /// <summary>Gets a connection string with administrative privileges (KILL of any session, PROCESS, SHUTDOWN) to the same database.</summary>
-    public string AdminConnectionString { get; }
+    /// <summary>Gets a connection string with every privilege (PROCESS, KILL of any session, SHUTDOWN, GRANT) to the same database.</summary>
+    public string AdminConnectionString => _backend.AdminConnectionString;
 
-    /// <summary>Gets the server's host.</summary>
+    /// <summary>Gets the server's host (<c>127.0.0.1</c> for a local server).</summary>
     public string Host { get; }
 
     /// <summary>Gets the server's TCP port.</summary>
@@ -65,158 +61,128 @@ public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
     /// <summary>Gets the application user's password.</summary>
     public string Password { get; }
 
-    /// <summary>Gets the server's version string.</summary>
-    public string Version { get; }
+    /// <summary>Gets the server's version, as <c>SELECT VERSION()</c> returns it (e.g. <c>10.11.6-MariaDB-0+deb12u1</c> or <c>8.4.3</c>).</summary>
+    public string Version => _backend.Version;
 
-    /// <summary>Gets the CA certificate that signed the server's certificate, when started with <see cref="MySqlTestServerOptions.EnableTls"/>.</summary>
-    public string? CaCertificatePath { get; }
+    /// <summary>Gets the CA certificate that signed the server's certificate, when a local server was started with <see cref="MySqlTestServerOptions.EnableTls"/>; otherwise <c>null</c>.</summary>
+    /// <remarks>Use it as <c>SslMode=VerifyCA;SslCa=</c><i>path</i> (or VerifyFull: the certificate is for <c>127.0.0.1</c>).</remarks>
+    public string? CaCertificatePath => _backend.CaCertificatePath;
 
-    /// <summary>Gets whether <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> are supported (local servers only).</summary>
-    public bool CanRestart => _local is not null;
+    /// <summary>Gets whether <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> are supported: true only for <see cref="MySqlTestServerKind.LocalBinary"/>.</summary>
+    public bool CanRestart => _backend.CanRestart;
 
-    /// <summary>Starts (or finds) a server and creates the test database and users.</summary>
+    /// <summary>Asynchronously finds or starts a server and, for a server it starts, creates the test database and users.</summary>
     /// <param name="options">The options; <c>null</c> for the defaults.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
-    /// <returns>The running server; dispose it to stop and delete a server this call started.</returns>
-    /// <exception cref="InvalidOperationException">No way to get a server was found; the message lists the three ways.</exception>
+    /// <returns>The running server; dispose it to stop and delete a server this call started (an external one is left alone).</returns>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an empty name, a non-positive timeout or server id.</exception>
+    /// <exception cref="InvalidOperationException">No way to get a server was found (the message lists the three ways), the server named by
+    /// <c>SQLHELPER_TEST_CONNECTION</c> does not connect, or a local server exited while starting (the message ends with its error log).</exception>
+    /// <exception cref="TimeoutException">A local server did not accept connections within <see cref="MySqlTestServerOptions.StartTimeout"/>.</exception>
     public static async Task<MySqlTestServer> StartAsync(MySqlTestServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MySqlTestServerOptions();
+        Validate(options);
         if (!options.RequireLocalBinary && Environment.GetEnvironmentVariable(ConnectionVariable) is { Length: > 0 } external)
-            return await UseExternalAsync(external, cancellationToken).ConfigureAwait(false);
+        {
+            var admin = Environment.GetEnvironmentVariable(AdminConnectionVariable) is { Length: > 0 } a ? a : null;
+            return new MySqlTestServer(await ExternalServer.ConnectAsync(external, admin, cancellationToken).ConfigureAwait(false));
+        }
         if (!options.RequireLocalBinary && await DockerProbe.IsEngineAvailableAsync(cancellationToken).ConfigureAwait(false))
-            return await StartContainerAsync(options, cancellationToken).ConfigureAwait(false);
-        if (LocalServerProcess.FindServerBinary() is { } binary)
-            return await StartLocalAsync(binary, options, cancellationToken).ConfigureAwait(false);
+            return new MySqlTestServer(await ContainerServer.StartAsync(options, cancellationToken).ConfigureAwait(false));
+        if (await ServerBinary.FindAsync(cancellationToken).ConfigureAwait(false) is { } binary)
+            return new MySqlTestServer(await LocalBinaryServer.StartAsync(binary, options, cancellationToken).ConfigureAwait(false));
+        if (options.RequireLocalBinary)
+        {
+            throw new InvalidOperationException(
+                $"RequireLocalBinary is set, but no mariadbd or mysqld was found on {ServerBinary.SearchedFolders}. " +
+                "Install mariadb-server or mysql-server (e.g. apt-get install -y mariadb-server).");
+        }
         throw new InvalidOperationException(
             "No MySQL-compatible server is available for the tests. Get one in any of these three ways: " +
-            $"(1) set {ConnectionVariable} to the connection string of an existing server (and optionally {AdminConnectionVariable}); " +
-            "(2) run a Docker engine, so that Testcontainers can start a " + ContainerImage + " container; " +
-            "(3) install mariadb-server or mysql-server so that mariadbd or mysqld is on PATH (e.g. apt-get install -y mariadb-server).");
+            $"(1) set {ConnectionVariable} to the connection string of an existing server (and optionally {AdminConnectionVariable} to an administrative one); " +
+            $"(2) run a Docker engine, so that Testcontainers can start a {ContainerImage} container (no Docker engine answered); " +
+            $"(3) install mariadb-server or mysql-server so that mariadbd or mysqld is on PATH (e.g. apt-get install -y mariadb-server); none was found on {ServerBinary.SearchedFolders}.");
     }
 
-    /// <summary>Stops a local server, keeping its data, so tests can see how clients behave while it is down.</summary>
+    /// <summary>Asynchronously stops a local server, keeping its data directory and port, so tests can see how clients behave while it is down.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the server process has exited.</returns>
     /// <exception cref="NotSupportedException">The server is not a local one (<see cref="CanRestart"/> is false).</exception>
     public Task StopAsync(CancellationToken cancellationToken = default) =>
-        (_local ?? throw NotRestartable()).StopAsync(cancellationToken);
+        CanRestart ? _backend.StopAsync(cancellationToken) : throw NotRestartable(nameof(StopAsync));
 
-    /// <summary>Starts a stopped local server again on the same port and data directory.</summary>
+    /// <summary>Asynchronously starts a stopped local server again on the same port and data directory; nothing happens if it runs.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the server accepts connections.</returns>
     /// <exception cref="NotSupportedException">The server is not a local one (<see cref="CanRestart"/> is false).</exception>
+    /// <exception cref="InvalidOperationException">The server exited while starting; the message ends with its error log.</exception>
+    /// <exception cref="TimeoutException">The server did not accept connections within <see cref="MySqlTestServerOptions.StartTimeout"/>.</exception>
     public Task StartAgainAsync(CancellationToken cancellationToken = default) =>
-        (_local ?? throw NotRestartable()).StartAsync(cancellationToken);
+        CanRestart ? _backend.StartAgainAsync(cancellationToken) : throw NotRestartable(nameof(StartAgainAsync));
 
     /// <summary>Describes the server in one line; never the password.</summary>
-    /// <returns>A description such as <c>local mariadbd 10.11.19-MariaDB on 127.0.0.1:40123 (data in /tmp/...)</c>.</returns>
-    public string Describe() => Kind switch
-    {
-        MySqlTestServerKind.LocalBinary => $"local server {Version} on {Host}:{Port}, database {Database} (data in {_local!.Directory})",
-        MySqlTestServerKind.Container => $"{ContainerImage} container ({Version}) on {Host}:{Port}, database {Database}",
-        _ => $"existing server {Version} on {Host}:{Port}, database {Database} (from {ConnectionVariable})",
-    };
+    /// <returns>A description such as <c>local mariadbd 10.11.6-MariaDB-0+deb12u1 on 127.0.0.1:40123 (data dir /tmp/sqlhelper-mysqld-…)</c>.</returns>
+    public string Describe() => _backend.Describe();
 
     /// <summary>Describes the server in one line; never the password.</summary>
     /// <returns>The same as <see cref="Describe"/>.</returns>
     public override string ToString() => Describe();
 
-    /// <summary>Stops and deletes a server this object started; an external server is left alone.</summary>
+    /// <summary>
+    /// Asynchronously stops and deletes a server this object started (a local process and its folder, or a container),
+    /// after closing the idle pooled connections to it; an external server is left alone. Safe to call twice.
+    /// </summary>
     /// <returns>A task that completes when the server is gone.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (_local is not null)
-            await _local.DisposeAsync().ConfigureAwait(false);
-        if (_container is not null)
-            await _container.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        if (Kind != MySqlTestServerKind.External)
+        {
+            await ClearPoolAsync(ConnectionString).ConfigureAwait(false);
+            await ClearPoolAsync(AdminConnectionString).ConfigureAwait(false);
+        }
+        await _backend.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Stops and deletes a server this object started; an external server is left alone.</summary>
+    /// <summary>Stops and deletes a server this object started; an external server is left alone. Safe to call twice.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private static NotSupportedException NotRestartable() =>
-        new("Only a local server started by MySqlTestServer can be stopped and started again; this one is external or a container.");
+    /// <summary>Gets the local server behind this object, for topologies of several servers.</summary>
+    internal LocalServerProcess? LocalProcess => (_backend as LocalBinaryServer)?.Process;
 
-    private static async Task<MySqlTestServer> UseExternalAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task ClearPoolAsync(string connectionString)
     {
-        var admin = Environment.GetEnvironmentVariable(AdminConnectionVariable) is { Length: > 0 } a ? a : connectionString;
-        await using var connection = new MySqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return new MySqlTestServer(MySqlTestServerKind.External, connectionString, admin, connection.ServerVersion, null, null, null);
-    }
-
-    private static async Task<MySqlTestServer> StartContainerAsync(MySqlTestServerOptions options, CancellationToken cancellationToken)
-    {
-        var container = new MySqlBuilder(ContainerImage)
-            .WithDatabase(options.DatabaseName)
-            .WithUsername(options.UserName)
-            .WithPassword(options.Password)
-            .Build();
         try
         {
-            await container.StartAsync(cancellationToken).ConfigureAwait(false);
-            var app = new MySqlConnectionStringBuilder(container.GetConnectionString()) { Server = container.Hostname, Port = container.GetMappedPublicPort(3306) };
-            var admin = new MySqlConnectionStringBuilder(app.ConnectionString) { UserID = "root" };
-            await using var connection = new MySqlConnection(admin.ConnectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new MySqlTestServer(MySqlTestServerKind.Container, app.ConnectionString, admin.ConnectionString, connection.ServerVersion, null, container, null);
+            await using var connection = new MySqlConnection(connectionString);
+            await MySqlConnection.ClearPoolAsync(connection).ConfigureAwait(false);
         }
-        catch
+        catch (MySqlException)
         {
-            await container.DisposeAsync().ConfigureAwait(false);
-            throw;
+            // the pool's idle connections are closed on a best-effort basis; the server goes away next anyway
         }
     }
 
-    /// <summary>Wraps a local server whose database and users came from elsewhere (a replica fed by its primary).</summary>
-    internal static async Task<MySqlTestServer> WrapLocalAsync(LocalServerProcess local, string connectionString, string adminConnectionString, CancellationToken cancellationToken)
+    private static void Validate(MySqlTestServerOptions options)
     {
-        await using var connection = new MySqlConnection(adminConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return new MySqlTestServer(MySqlTestServerKind.LocalBinary, connectionString, adminConnectionString, connection.ServerVersion, local, null, null);
+        if (string.IsNullOrEmpty(options.DatabaseName) || string.IsNullOrEmpty(options.UserName))
+            throw new ArgumentException("MySqlTestServerOptions.DatabaseName and UserName must not be empty.", nameof(options));
+        if (options.Password is null)
+            throw new ArgumentException("MySqlTestServerOptions.Password must not be null; use an empty string for no password.", nameof(options));
+        if (options.StartTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"MySqlTestServerOptions.StartTimeout must be positive, not {options.StartTimeout}.", nameof(options));
+        if (options.ServerId <= 0)
+            throw new ArgumentException($"MySqlTestServerOptions.ServerId must be at least 1, not {options.ServerId}.", nameof(options));
+        if (options.ExtraServerArguments is null)
+            throw new ArgumentException("MySqlTestServerOptions.ExtraServerArguments must not be null; use [] for none.", nameof(options));
     }
 
-    internal static async Task<MySqlTestServer> StartLocalAsync(string binary, MySqlTestServerOptions options, CancellationToken cancellationToken)
-    {
-        var local = await LocalServerProcess.CreateAsync(binary, options, cancellationToken).ConfigureAwait(false);
-        try
+    private NotSupportedException NotRestartable(string method) =>
+        new($"{method} needs a local server started by MySqlTestServer, but this one is {Kind switch
         {
-            var adminPassword = "Adm1n-" + Guid.NewGuid().ToString("N")[..12];
-            await using (var root = new MySqlConnection(local.RootConnectionString))
-            {
-                await root.OpenAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var statement in new[]
-                {
-                    $"CREATE DATABASE IF NOT EXISTS `{options.DatabaseName}`",
-                    $"CREATE USER '{options.UserName}'@'%' IDENTIFIED BY '{options.Password.Replace("'", "''", StringComparison.Ordinal)}'",
-                    $"GRANT ALL ON `{options.DatabaseName}`.* TO '{options.UserName}'@'%'",
-                    $"CREATE USER '{AdminUserName}'@'%' IDENTIFIED BY '{adminPassword}'",
-                    $"GRANT ALL PRIVILEGES ON *.* TO '{AdminUserName}'@'%' WITH GRANT OPTION",
-                })
-                {
-                    await using var command = new MySqlCommand(statement, root);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            var app = new MySqlConnectionStringBuilder
-            {
-                Server = "127.0.0.1",
-                Port = (uint) local.Port,
-                Database = options.DatabaseName,
-                UserID = options.UserName,
-                Password = options.Password,
-            };
-            var admin = new MySqlConnectionStringBuilder(app.ConnectionString) { UserID = AdminUserName, Password = adminPassword };
-            string? ca = null;
-            if (options.EnableTls)
-                ca = Path.Combine(local.Directory, "ca.pem");
-            return new MySqlTestServer(MySqlTestServerKind.LocalBinary, app.ConnectionString, admin.ConnectionString, local.Version, local, null, ca);
-        }
-        catch
-        {
-            await local.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+            MySqlTestServerKind.External => $"an external server (from {ConnectionVariable})",
+            _ => $"a {ContainerImage} container",
+        }}. Check CanRestart first, or set MySqlTestServerOptions.RequireLocalBinary for tests that stop the server.");
 }

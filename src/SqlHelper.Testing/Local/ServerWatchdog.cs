@@ -1,0 +1,76 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SqlHelpers.Testing.Local;
+
+/// <summary>
+/// A tiny detached <c>sh</c> loop per server start that covers a hard kill of the test process (a hang timeout that kills
+/// the process tree, SIGKILL), where no .NET code runs. Once the test process is gone it stops the server (SIGTERM, then
+/// SIGKILL) and deletes the server's folder and the data directory template. It runs in its own session, outside the
+/// test process's tree and group, so the kill that ends the test process does not end it. Before signalling it checks
+/// that the server's command line names the folder, so a reused process id is never hit. While the test process lives
+/// it only watches, and it exits by itself within a second of the server stopping. Linux only.
+/// </summary>
+internal static class ServerWatchdog
+{
+    private const string Script = """
+        parent=$1; server=$2; dir=$3; template=$4
+        ours() { grep -qaF -- "--datadir=$dir/" "/proc/$server/cmdline" 2>/dev/null; }
+        while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
+        kill -0 "$parent" 2>/dev/null && exit 0
+        if ours; then
+          kill -TERM "$server" 2>/dev/null
+          i=0
+          while [ "$i" -lt 10 ] && ours; do sleep 1; i=$((i + 1)); done
+          ours && kill -KILL "$server" 2>/dev/null
+        fi
+        rm -rf -- "$dir"
+        [ -n "$template" ] && rm -rf -- "$template"
+        exit 0
+        """;
+
+    // Starts the script in the background, in a new session when setsid exists, and returns at once.
+    private const string Launcher = """
+        script=$1; shift
+        if command -v setsid >/dev/null 2>&1; then
+          setsid /bin/sh -c "$script" sqlhelper-watchdog "$@" </dev/null >/dev/null 2>&1 &
+        else
+          /bin/sh -c "$script" sqlhelper-watchdog "$@" </dev/null >/dev/null 2>&1 &
+        fi
+        """;
+
+    public static async Task StartAsync(int serverProcessId, string directory, string? templateDirectory)
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/bin/sh"))
+            return;
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        string[] arguments =
+        [
+            "-c", Launcher, "sqlhelper-watchdog-launcher", Script,
+            Environment.ProcessId.ToString(CultureInfo.InvariantCulture), serverProcessId.ToString(CultureInfo.InvariantCulture),
+            directory, templateDirectory ?? "",
+        ];
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        try
+        {
+            using var launcher = Process.Start(start);
+            if (launcher is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await launcher.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is Win32Exception or OperationCanceledException)
+        {
+            // without a watchdog the exit handler still stops the server on any exit but a hard kill
+        }
+    }
+}
