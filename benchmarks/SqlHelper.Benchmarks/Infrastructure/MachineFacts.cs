@@ -18,7 +18,7 @@ internal static class MachineFacts
         text.AppendLine(CultureInfo.InvariantCulture, $"- CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores; memory {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):F0} GiB; load average at start {LoadAverage()}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- OS: {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})");
         text.AppendLine(CultureInfo.InvariantCulture, $"- runtime: {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " (concurrent)")}, tiered PGO on");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- packages: MySqlConnector {VersionOf(typeof(MySqlConnection))}, Dapper {VersionOf(typeof(Dapper.SqlMapper))}, SqlHelper {VersionOf(typeof(SqlHelper))}{GitCommit()}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- packages: MySqlConnector {VersionOf(typeof(MySqlConnection))}, Dapper {VersionOf(typeof(Dapper.SqlMapper))}, SqlHelper {VersionOf(typeof(SqlHelper))}; repository HEAD at run time{GitCommit()}");
         try
         {
             await using var connection = new MySqlConnection(database.ConnectionString);
@@ -76,14 +76,14 @@ internal static class MachineFacts
         {
             using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true });
             if (git is null)
-                return "";
+                return " unknown";
             var commit = git.StandardOutput.ReadToEnd().Trim();
             git.WaitForExit();
-            return git.ExitCode == 0 && commit.Length > 0 ? $" (commit {commit})" : "";
+            return git.ExitCode == 0 && commit.Length > 0 ? $" {commit}" : " unknown";
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return "";
+            return " unknown";
         }
     }
 }

@@ -18,7 +18,7 @@ internal static class LoadCommand
         await SbTestTable.EnsureAsync(database.ConnectionString, sysbench, Console.Error);
 
         var header = new StringBuilder();
-        header.AppendLine("Command: `dotnet run -c Release --project benchmarks/SqlHelper.Benchmarks -- load " + ExeArguments.Display(args) + "`");
+        header.AppendLine(("Command: `dotnet run -c Release --project benchmarks/SqlHelper.Benchmarks -- load " + ExeArguments.Display(args)).TrimEnd() + "`");
         header.AppendLine();
         header.AppendLine(Mode(options));
         header.AppendLine();
@@ -41,6 +41,7 @@ internal static class LoadCommand
     }
 
     private static string Mode(LoadOptions options) =>
-        $"Mode: {(options.Full ? "full" : "quick")}; flows {string.Join(", ", options.Flows)}; sync and async; nest 1 and 3; ConnectionReset on and off; " +
+        $"Mode: {(options.Full ? "full" : "quick")}; flows {string.Join(", ", options.Flows)}; {string.Join(" and ", options.Apis.Select(static a => a.ToString().ToLowerInvariant()))}; " +
+        $"{(options.ScopeGroups ? "scope rows (nest 1 and 3, ConnectionReset on and off)" : "")}{(options.ScopeGroups && options.OpenGroups ? " and " : "")}{(options.OpenGroups ? "open-connection rows" : "")}; " +
         $"{options.Rounds} interleaved rounds of {options.Duration.TotalSeconds:0.##} s per variant after a {options.Warmup.TotalSeconds:0.##} s warm-up.";
 }

@@ -1,9 +1,7 @@
-using System.Diagnostics;
-
 namespace SqlHelpers.Benchmarks.Micro;
 
 /// <summary>
-/// An object with the fields of <see cref="Scopes.ScopeLease"/>, filled the same way (timestamp, thread id), and no
+/// An object with the fields of <see cref="Scopes.ScopeLease"/>, filled the same way (tick count, thread id), and no
 /// behaviour: the floor for a lease.
 /// </summary>
 internal sealed class PlainLease(long id)
@@ -15,7 +13,7 @@ internal sealed class PlainLease(long id)
     public int Depth { get; } = 1;
     public string? OpenSite { get; set; }
     public int ThreadId { get; } = Environment.CurrentManagedThreadId;
-    public long OpenedTimestamp { get; } = Stopwatch.GetTimestamp();
+    public long OpenedTimestamp { get; } = Environment.TickCount64;
     public object? Pool { get; set; }
     public bool Wrote { get; set; }
     public object? Connection { get; set; }
