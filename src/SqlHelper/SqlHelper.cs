@@ -227,8 +227,6 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     public override string ToString() =>
         $"SqlHelper({_options.Mode}, {_primary.Source.Description}, {_primary.Gate.Held}/{_options.MaxConnections} held{(_replicas.Length == 0 ? "" : $", {_replicas.Length} replica(s)")})";
 
-    internal long SessionInitRuns => _primary.Source.SessionInitRuns;
-
     private IEnumerable<ServerPool> AllPools => _replicas.Length == 0 ? [_primary] : [_primary, .. _replicas];
 
     internal ParameterCheck Parameters => _parameterCheck;

@@ -15,7 +15,6 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
     private readonly string _sessionInitSql;
     private readonly Microsoft.Extensions.Logging.ILoggerFactory? _loggerFactory;
     private MySqlDataSource _dataSource;
-    private long _sessionInitRuns;
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
     {
@@ -46,8 +45,6 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
     /// <summary>Gets a description of the server and user, never the password.</summary>
     public string Description { get; }
 
-    /// <summary>Gets how many times the session-init statements have run (new connections plus resets).</summary>
-    public long SessionInitRuns => Interlocked.Read(ref _sessionInitRuns);
 
     /// <summary>Opens a pooled connection synchronously; the session is reset and initialised when needed.</summary>
     public MySqlConnection Open()
@@ -93,7 +90,6 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         connection.ResetConnectionAsync().AsTask().GetAwaiter().GetResult();
         if (_sessionInitSql.Length == 0)
             return;
-        Interlocked.Increment(ref _sessionInitRuns);
         using var command = new MySqlCommand(_sessionInitSql, connection);
         try
         {
@@ -111,7 +107,6 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         await connection.ResetConnectionAsync(cancellationToken).ConfigureAwait(false);
         if (_sessionInitSql.Length == 0)
             return;
-        Interlocked.Increment(ref _sessionInitRuns);
         await RunAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
@@ -146,7 +141,6 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         if ((context.Conditions & (MySqlConnectionOpenedConditions.New | MySqlConnectionOpenedConditions.Reset)) == 0)
             return default;
 
-        Interlocked.Increment(ref _sessionInitRuns);
         if (t_openingSynchronously)
         {
             using var command = new MySqlCommand(_sessionInitSql, context.Connection);
