@@ -45,9 +45,10 @@ internal sealed class SqlHelperHealthCheck : IHealthCheck
             if (answer != 1)
                 return Failure(context, $"The server answered SELECT 1 with {answer}.", null, stopwatch, before);
         }
-        catch (TimeoutException) when (!probe.IsCompleted)
+        catch (TimeoutException)
         {
-            // Cancelled before the source is disposed, so the abandoned probe gives up at its next chance.
+            // The probe's own token fires at the same moment, so the probe may already have ended in a cancellation:
+            // either way this is a timeout. Cancelled before the source is disposed, so an abandoned probe gives up.
             await timeout.CancelAsync().ConfigureAwait(false);
             _ = probe.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return TimedOut(context, busy, stopwatch, before);
