@@ -1,11 +1,12 @@
 using Dapper;
 using SqlHelpers.Pooling;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
-// The seed's fetchall / fetchone / execute on the helper itself: they run on Current when the calling flow has one,
-// else on a short-lived scope of their own that is never pushed on the stack (FetchAll / FetchOne on a replica when
-// ReadFromReplicasOutsideScopes is on).
+// fetchall / fetchone / execute on the helper itself: they run on Current when the calling flow has one, else on a
+// short-lived scope of their own that is never pushed on the stack (FetchAll / FetchOne on a replica when
+// ReadFromReplicasOutsideScopes is on). Sync and async share RunOnCurrentOrTemporaryAsync.
 public sealed partial class SqlHelper
 {
     /// <summary>Runs a query on <see cref="Current"/> (or a short-lived scope) and returns every row.</summary>
@@ -16,14 +17,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return current.FetchAll<T>(sql, param);
-        using var scope = OpenCore(push: false, ReadCandidatesOutsideScopes);
-        return scope.FetchAll<T>(sql, param);
-    }
+    public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Synchronous, readOnly: true, sql, param, default, SqlScope.Statements<T>.FetchAll).RunSynchronously();
 
     /// <summary>Asynchronously runs a query on <see cref="Current"/> (or a short-lived scope) and returns every row.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -34,15 +29,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public async Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return await current.FetchAllAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-        var scope = await OpenCoreAsync(push: false, ReadCandidatesOutsideScopes, cancellationToken).ConfigureAwait(false);
-        await using (scope.ConfigureAwait(false))
-            return await scope.FetchAllAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Asynchronous, readOnly: true, sql, param, cancellationToken, SqlScope.Statements<T>.FetchAll).AsTask();
 
     /// <summary>Runs a query on <see cref="Current"/> (or a short-lived scope) and returns its first row, or <c>default</c> when there is none.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -52,14 +40,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public T? FetchOne<T>(string sql, object? param = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return current.FetchOne<T>(sql, param);
-        using var scope = OpenCore(push: false, ReadCandidatesOutsideScopes);
-        return scope.FetchOne<T>(sql, param);
-    }
+    public T? FetchOne<T>(string sql, object? param = null) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Synchronous, readOnly: true, sql, param, default, SqlScope.Statements<T>.FetchOne).RunSynchronously();
 
     /// <summary>Asynchronously runs a query on <see cref="Current"/> (or a short-lived scope) and returns its first row, or <c>default</c>.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -70,15 +52,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public async Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return await current.FetchOneAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-        var scope = await OpenCoreAsync(push: false, ReadCandidatesOutsideScopes, cancellationToken).ConfigureAwait(false);
-        await using (scope.ConfigureAwait(false))
-            return await scope.FetchOneAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Asynchronous, readOnly: true, sql, param, cancellationToken, SqlScope.Statements<T>.FetchOne).AsTask();
 
     /// <summary>Runs a statement on <see cref="Current"/> (or a short-lived scope) and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
@@ -87,14 +62,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public int Execute(string sql, object? param = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return current.Execute(sql, param);
-        using var scope = OpenCore(push: false);
-        return scope.Execute(sql, param);
-    }
+    public int Execute(string sql, object? param = null) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Synchronous, readOnly: false, sql, param, default, SqlScope.Statements<int>.Execute).RunSynchronously();
 
     /// <summary>Asynchronously runs a statement on <see cref="Current"/> (or a short-lived scope) and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
@@ -104,15 +73,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public async Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return await current.ExecuteAsync(sql, param, cancellationToken).ConfigureAwait(false);
-        var scope = await OpenCoreAsync(push: false, cancellationToken).ConfigureAwait(false);
-        await using (scope.ConfigureAwait(false))
-            return await scope.ExecuteAsync(sql, param, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Asynchronous, readOnly: false, sql, param, cancellationToken, SqlScope.Statements<int>.Execute).AsTask();
 
     /// <summary>Runs a query on <see cref="Current"/> (or a short-lived scope) and returns the first column of its first row.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -122,14 +84,8 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public T? ExecuteScalar<T>(string sql, object? param = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return current.ExecuteScalar<T>(sql, param);
-        using var scope = OpenCore(push: false);
-        return scope.ExecuteScalar<T>(sql, param);
-    }
+    public T? ExecuteScalar<T>(string sql, object? param = null) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Synchronous, readOnly: false, sql, param, default, SqlScope.Statements<T>.ExecuteScalar).RunSynchronously();
 
     /// <summary>Asynchronously runs a query on <see cref="Current"/> (or a short-lived scope) and returns the first column of its first row.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -140,15 +96,33 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>
     /// <exception cref="MySqlConnector.MySqlException">The server rejected the statement.</exception>
-    public async Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default)
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
+        RunOnCurrentOrTemporaryAsync(IOBehavior.Asynchronous, readOnly: false, sql, param, cancellationToken, SqlScope.Statements<T>.ExecuteScalar).AsTask();
+
+    private ScopePool[] ReadCandidatesOutsideScopes =>
+        _options.ReadFromReplicasOutsideScopes && _router.Health.Replicas.Length != 0 ? _router.ReadOnlyCandidates() : _router.PrimaryOnly;
+
+    private async ValueTask<TResult> RunOnCurrentOrTemporaryAsync<TResult>(IOBehavior io, bool readOnly, string sql, object? param,
+        CancellationToken cancellationToken, Func<MySqlConnector.MySqlConnection, SqlScope.Statement, IOBehavior, ValueTask<TResult>> statement)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         if (Current is { } current)
-            return await current.ExecuteScalarAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
-        var scope = await OpenCoreAsync(push: false, cancellationToken).ConfigureAwait(false);
-        await using (scope.ConfigureAwait(false))
-            return await scope.ExecuteScalarAsync<T>(sql, param, cancellationToken).ConfigureAwait(false);
+            return await current.RunAsync(io, sql, param, cancellationToken, statement).ConfigureAwait(false);
+        ThrowIfDisposed();
+        var candidates = readOnly ? ReadCandidatesOutsideScopes : _router.PrimaryOnly;
+        var scope = io == IOBehavior.Synchronous
+            ? _opener.Open(push: false, candidates)
+            : await _opener.OpenAsync(push: false, candidates, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await scope.RunAsync(io, sql, param, cancellationToken, statement).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (io == IOBehavior.Synchronous)
+                scope.Dispose();
+            else
+                await scope.DisposeAsync().ConfigureAwait(false);
+        }
     }
-
-    private ServerPool[] ReadCandidatesOutsideScopes => ReadsOutsideScopesGoToReplicas ? RouteReadOnly() : PrimaryOnly;
 }

@@ -1,7 +1,7 @@
 using System.Data;
 using MySqlConnector;
-using SqlHelpers.Diagnostics;
 using SqlHelpers.Transactions;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
@@ -26,32 +26,13 @@ public sealed partial class SqlHelper
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is <c>null</c>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRetries"/> is negative.</exception>
     /// <exception cref="MySqlException">The last attempt failed, or an attempt failed with an error that is not retried.</exception>
-    public async Task<T> InTransactionAsync<T>(Func<SqlScope, Task<T>> body, IsolationLevel isolationLevel = IsolationLevel.Unspecified,
+    public Task<T> InTransactionAsync<T>(Func<SqlScope, Task<T>> body, IsolationLevel isolationLevel = IsolationLevel.Unspecified,
         int maxRetries = DefaultMaxRetries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetries);
-        for (var attempt = 1; ; attempt++)
-        {
-            TimeSpan pause;
-            var scope = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using (scope.ConfigureAwait(false))
-            {
-                try
-                {
-                    await scope.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
-                    var result = await body(scope).ConfigureAwait(false);
-                    await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return result;
-                }
-                catch (MySqlException ex) when (attempt <= maxRetries && TransientErrors.IsRetryable(ex))
-                {
-                    pause = TransientErrors.Backoff(attempt);
-                    Log.TransactionRetry(_logger, attempt, maxRetries + 1, ex.Number, (int) pause.TotalMilliseconds);
-                }
-            }   // disposing the scope rolls back what the failed attempt left
-            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
-        }
+        return TransactionRunner.RunAsync(this, async (scope, _) => await body(scope).ConfigureAwait(false), isolationLevel, maxRetries,
+            IOBehavior.Asynchronous, _events, _clock, cancellationToken).AsTask();
     }
 
     /// <summary>Runs <paramref name="body"/> in a transaction with retries; see <see cref="InTransactionAsync{T}(Func{SqlScope, Task{T}}, IsolationLevel, int, CancellationToken)"/>.</summary>
@@ -85,26 +66,8 @@ public sealed partial class SqlHelper
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetries);
-        for (var attempt = 1; ; attempt++)
-        {
-            TimeSpan pause;
-            using (var scope = Open())
-            {
-                try
-                {
-                    scope.BeginTransaction(isolationLevel);
-                    var result = body(scope);
-                    scope.Commit();
-                    return result;
-                }
-                catch (MySqlException ex) when (attempt <= maxRetries && TransientErrors.IsRetryable(ex))
-                {
-                    pause = TransientErrors.Backoff(attempt);
-                    Log.TransactionRetry(_logger, attempt, maxRetries + 1, ex.Number, (int) pause.TotalMilliseconds);
-                }
-            }
-            Thread.Sleep(pause);
-        }
+        return TransactionRunner.RunAsync(this, (scope, _) => new ValueTask<T>(body(scope)), isolationLevel, maxRetries,
+            IOBehavior.Synchronous, _events, _clock, CancellationToken.None).RunSynchronously();
     }
 
     /// <summary>Runs <paramref name="body"/> in a transaction with retries, synchronously; see <see cref="InTransaction{T}(Func{SqlScope, T}, IsolationLevel, int)"/>.</summary>
@@ -121,26 +84,5 @@ public sealed partial class SqlHelper
             body(scope);
             return true;
         }, isolationLevel, maxRetries);
-    }
-
-    /// <summary>
-    /// Starts watching a statement of <paramref name="scope"/> when an enclosing scope of its flow has a transaction open
-    /// on another connection; returns <c>null</c> (no cost) otherwise.
-    /// </summary>
-    internal SelfDeadlockGuard? TryGuardAgainstSelfDeadlock(SqlScope scope)
-    {
-        if (!_selfDeadlockDetector.IsEnabled)
-            return null;
-        if (scope.Lease.Pool != _primary)
-            return null;   // lock waits are read on the primary; a replica's connection ids mean nothing there
-        List<LockHolder>? holders = null;
-        var connectionId = scope.Lease.ConnectionId ?? 0;
-        for (var enclosing = scope.Parent; enclosing is not null; enclosing = enclosing.Parent)
-        {
-            var owner = enclosing.Owner;
-            if (owner.IsOpen && owner.Lease.Pool == _primary && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
-                (holders ??= []).Add(new LockHolder(id, owner.Depth));
-        }
-        return holders is null ? null : new SelfDeadlockGuard(_selfDeadlockDetector, connectionId, scope.Depth, [.. holders]);
     }
 }

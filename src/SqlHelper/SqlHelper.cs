@@ -1,12 +1,13 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
 using SqlHelpers.Diagnostics;
 using SqlHelpers.Pooling;
 using SqlHelpers.Queries;
+using SqlHelpers.Routing;
 using SqlHelpers.Scopes;
 using SqlHelpers.Transactions;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
@@ -16,23 +17,17 @@ namespace SqlHelpers;
 /// a connection around. Nested <see cref="Open()"/> calls each take their own connection and release it in LIFO order.
 /// </summary>
 /// <remarks>
-/// Create one helper per database and share it (it is thread-safe); disposing it closes its pool.
+/// Create one helper per database and share it (it is thread-safe); disposing it closes its pools.
 /// </remarks>
 public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
 {
     private readonly SqlHelperOptions _options;
-    private readonly ServerPool _primary;
-    private readonly ServerPool[] _replicas;
-    private readonly ReplicaMonitor? _replicaMonitor;
-    private readonly ScopeStack _stack = new();
-    private readonly StatisticsCounters _counters = new();
-    private readonly ILogger _logger;
-    private readonly SelfDeadlockDetector _selfDeadlockDetector;
-    private readonly SqlHelperTelemetry _telemetry;
+    private readonly ScopeStack? _stack;
+    private readonly ScopeEvents _events;
+    private readonly ScopeRouter _router;
+    private readonly ScopeOpener _opener;
     private readonly LeakDetector? _leakDetector;
-    private readonly ParameterCheck _parameterCheck;
-    private readonly bool _ambient;
-    private long _lastScopeId;
+    private readonly Clock _clock;
     private int _disposed;
 
     /// <summary>Creates a helper over <paramref name="connectionString"/> with default options.</summary>
@@ -48,26 +43,52 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <c>null</c>.</exception>
     /// <exception cref="ArgumentException">An option has a bad value; the message and <see cref="ArgumentException.ParamName"/> name it.</exception>
     public SqlHelper(SqlHelperOptions options)
+        : this(options, SqlHelperOptionsValidator.ThrowIfInvalid(options), static (builder, o, max, minIdle) => new ConnectionSource(builder, o, max, minIdle))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var connectionString = SqlHelperOptionsValidator.Validate(options);
+    }
+
+    /// <summary>Builds a helper over connection sources made by <paramref name="createSource"/> (a fake one in unit tests).</summary>
+    internal SqlHelper(SqlHelperOptions options, ValidatedOptions validated, Func<MySqlConnectionStringBuilder, SqlHelperOptions, int, int, IConnectionSource> createSource)
+    {
         _options = options.Clone();
-        _ambient = _options.Mode == ScopeMode.AsyncFlowStack;
-        var reservedForNested = _ambient ? _options.EffectiveReservedForNested : 0;
-        _logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
-        _primary = new ServerPool(PoolName(connectionString), isReplica: false, connectionString, _options, _options.MaxConnections, reservedForNested);
-        _replicas = [.. SqlHelperOptionsValidator.ValidateReplicas(_options).Select(replica =>
-            new ServerPool(PoolName(replica), isReplica: true, replica, _options, _options.ReplicaMaxConnections ?? _options.MaxConnections, reservedForNested))];
+        _clock = new Clock(_options.TimeProvider ?? TimeProvider.System);
+        var ambient = _options.Mode == ScopeMode.AsyncFlowStack;
+        _stack = ambient ? new ScopeStack() : null;
+        var logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
+        var primaryName = PoolName(validated.Primary);
+        ScopePool? primary = null;
+        _events = new ScopeEvents(logger, primaryName, _options.MaxConnections, () => primary?.Gate.Held ?? 0, _options.Mode);
+
+        var reservedForNested = ambient ? _options.EffectiveReservedForNested : 0;
+        var parameterCheck = new ParameterCheck(_options.ValidateParameters, _options.SessionInit);
+        var statements = new StatementAnalyzer();
+        ScopePoolSettings Settings(int max) => new()
+        {
+            MaxConnections = max,
+            ReservedForNested = reservedForNested,
+            Blocking = _options.Blocking,
+            AcquireTimeout = _options.AcquireTimeout,
+            SessionReset = _options.SessionReset,
+            PingAfterIdle = _options.PingAfterIdle,
+            ParameterCheck = parameterCheck,
+            Statements = statements,
+            Clock = _clock,
+        };
+
+        var primarySource = createSource(validated.Primary, _options, _options.MaxConnections, _options.MinIdle);
         // With several hosts in the primary's connection string the detector's own connection could reach another node
         // than the scopes it watches: detection is off there.
-        var detectionDelay = connectionString.Server.Contains(',', StringComparison.Ordinal) ? Timeout.InfiniteTimeSpan : _options.SelfDeadlockDetectionDelay;
-        _selfDeadlockDetector = new SelfDeadlockDetector(_primary.Source.ConnectionString, detectionDelay, _logger);
-        _parameterCheck = new ParameterCheck(_options.ValidateParameters, _options.SessionInit);
-        _telemetry = new SqlHelperTelemetry(_counters, () => _primary.Gate.Held, _options.MaxConnections, _primary.Name);
+        var detector = validated.Primary.Server.Contains(',', StringComparison.Ordinal) || _options.SelfDeadlockDetectionDelay == Timeout.InfiniteTimeSpan
+            ? null
+            : new SelfDeadlockDetector(primarySource.ConnectionString, _options.SelfDeadlockDetectionDelay, _events);
+        primary = new ScopePool(primaryName, isReplica: false, primarySource, Settings(_options.MaxConnections), _events, detector);
+        var replicaMax = _options.ReplicaMaxConnections ?? _options.MaxConnections;
+        ScopePool[] replicas = [.. validated.Replicas.Select(replica => new ScopePool(PoolName(replica), isReplica: true,
+            createSource(replica, _options, replicaMax, 0), Settings(replicaMax), _events, selfDeadlockDetector: null))];
+        _router = new ScopeRouter(primary, replicas, _events, _options, _clock);
+        _opener = new ScopeOpener(_stack, _router, _events, _clock, _options.CaptureOpenSite);
         if (_options.LeakDetectionThreshold is { } threshold)
-            _leakDetector = new LeakDetector([_primary, .. _replicas], threshold, ReportSuspectedLeak);
-        if (_replicas.Length != 0)
-            _replicaMonitor = new ReplicaMonitor(_replicas, _options.MaxReplicaLag, _options.ReplicaCheckInterval, _logger, _telemetry);
+            _leakDetector = new LeakDetector([.. _router.AllPools], threshold, _events, _clock);
     }
 
     /// <summary>Gets a copy of the options the helper was built with; changing it has no effect on the helper.</summary>
@@ -78,10 +99,14 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <see cref="ScopeMode.PerInstance"/> mode). A child flow (<c>Task.Run</c>, an un-awaited async call) sees the scopes
     /// of the flow that started it; scopes it opens are never seen by its parent.
     /// </summary>
-    public SqlScope? Current => _ambient ? _stack.Current : null;
+    public SqlScope? Current => _stack?.Current;
 
-    /// <summary>Gets the depth of <see cref="Current"/>: 0 when the calling flow has no live scope.</summary>
-    public int Depth => Current?.Depth ?? 0;
+    /// <summary>
+    /// Gets the number of live scopes on the calling flow's stack: 0 when it has none. After an enclosing scope was disposed
+    /// out of order it counts only the scopes still live, so it may be less than <see cref="SqlScope.Depth"/> of
+    /// <see cref="Current"/>, which keeps the depth the scope was opened at.
+    /// </summary>
+    public int Depth => _stack?.LiveDepth ?? 0;
 
     /// <summary>
     /// Opens a scope: takes a connection from the pool (waiting as <see cref="SqlHelperOptions.Blocking"/> says) and, in
@@ -91,7 +116,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <exception cref="SqlPoolExhaustedException">No connection could be had (see its message and <see cref="SqlPoolExhaustedException.WouldDeadlock"/>).</exception>
     /// <exception cref="MySqlException">The server could not be reached or refused the login.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
-    public SqlScope Open() => OpenCore(_ambient);
+    public SqlScope Open()
+    {
+        ThrowIfDisposed();
+        return _opener.Open(_stack is not null, _router.PrimaryOnly);
+    }
 
     /// <summary>
     /// Opens a scope that either takes its own connection (<see cref="ScopeOption.RequiresNew"/>, as <see cref="Open()"/>)
@@ -102,19 +131,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <returns>The open scope; dispose it.</returns>
     /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
-    public SqlScope Open(ScopeOption option) =>
-        option == ScopeOption.Required && Current is { } current ? OpenJoined(current) : OpenCore(_ambient);
-
-    /// <summary>Asynchronously opens a scope that takes its own connection or joins <see cref="Current"/>; see <see cref="Open(ScopeOption)"/>.</summary>
-    /// <param name="option">Whether to join the current scope.</param>
-    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
-    /// <returns>The open scope; dispose it.</returns>
-    /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
-    /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
-    public ValueTask<SqlScope> OpenAsync(ScopeOption option, CancellationToken cancellationToken = default) =>
-        option == ScopeOption.Required && Current is { } current
-            ? ValueTask.FromResult(OpenJoined(current))
-            : OpenCoreAsync(_ambient, cancellationToken);
+    public SqlScope Open(ScopeOption option)
+    {
+        ThrowIfDisposed();
+        return option == ScopeOption.Required && Current is { } current ? _opener.OpenJoined(current) : Open();
+    }
 
     /// <summary>
     /// Asynchronously opens a scope. In <see cref="ScopeMode.AsyncFlowStack"/> mode the scope is on the caller's stack
@@ -126,71 +147,73 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <exception cref="MySqlException">The server could not be reached or refused the login.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
-    public ValueTask<SqlScope> OpenAsync(CancellationToken cancellationToken = default) => OpenCoreAsync(_ambient, cancellationToken);
+    public ValueTask<SqlScope> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _opener.OpenAsync(_stack is not null, _router.PrimaryOnly, cancellationToken);
+    }
+
+    /// <summary>Asynchronously opens a scope that takes its own connection or joins <see cref="Current"/>; see <see cref="Open(ScopeOption)"/>.</summary>
+    /// <param name="option">Whether to join the current scope.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The open scope; dispose it.</returns>
+    /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
+    public ValueTask<SqlScope> OpenAsync(ScopeOption option, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return option == ScopeOption.Required && Current is { } current
+            ? ValueTask.FromResult(_opener.OpenJoined(current))
+            : OpenAsync(cancellationToken);
+    }
 
     /// <summary>Opens <see cref="SqlHelperOptions.MinIdle"/> connections now so they are ready before the first scope.</summary>
     /// <exception cref="MySqlException">The server could not be reached.</exception>
-    public void WarmUp()
-    {
-        ThrowIfDisposed();
-        if (_options.MinIdle > 0)
-            _primary.Source.Open().Dispose();
-    }
+    public void WarmUp() => WarmUpCoreAsync(IOBehavior.Synchronous, default).RunSynchronously();
 
     /// <summary>Asynchronously opens <see cref="SqlHelperOptions.MinIdle"/> connections so they are ready before the first scope.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the connections are open and idle in the pool.</returns>
     /// <exception cref="MySqlException">The server could not be reached.</exception>
-    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        if (_options.MinIdle > 0)
-            await (await _primary.Source.OpenAsync(cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
-    }
+    public Task WarmUpAsync(CancellationToken cancellationToken = default) => WarmUpCoreAsync(IOBehavior.Asynchronous, cancellationToken).AsTask();
 
     /// <summary>Closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
-    public void ClearPool()
-    {
-        ThrowIfDisposed();
-        foreach (var pool in AllPools)
-            pool.Source.Clear();
-    }
+    public void ClearPool() => ClearPoolCoreAsync(IOBehavior.Synchronous).RunSynchronously();
 
     /// <summary>Asynchronously closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
     /// <returns>A task that completes when the idle connections are closed.</returns>
-    public Task ClearPoolAsync()
-    {
-        ThrowIfDisposed();
-        return Task.WhenAll(AllPools.Select(static pool => pool.Source.ClearAsync()));
-    }
+    public Task ClearPoolAsync() => ClearPoolCoreAsync(IOBehavior.Asynchronous).AsTask();
 
     /// <summary>Gets a snapshot of the helper's counters.</summary>
     /// <returns>The counters as they are now.</returns>
     public SqlHelperStatistics GetStatistics()
     {
-        var live = _primary.Registry.Snapshot();
+        var live = _router.AllPools.SelectMany(static p => p.Registry.Snapshot()).ToList();
         var byDepth = new int[live.Count == 0 ? 0 : live.Max(static l => l.Depth)];
         foreach (var lease in live)
             byDepth[lease.Depth - 1]++;
+        var counters = _events.Counters;
         return new SqlHelperStatistics
         {
-            OpenScopes = _counters.OpenScopes,
-            PeakOpenScopes = _counters.PeakOpenScopes,
-            ScopesOpened = _counters.ScopesOpened,
-            AcquireWaits = _counters.AcquireWaits,
-            AcquireTimeouts = _counters.AcquireTimeouts,
-            PoolExhaustions = _counters.Exhaustions,
-            TotalAcquireWait = _counters.TotalAcquireWait,
-            MisnestedDisposals = _counters.MisnestedDisposals,
-            LeaksDetected = _counters.Leaks,
-            ScopesReclaimed = _counters.Reclaimed,
-            SessionResets = _counters.SessionResets,
-            SessionResetsSkipped = _counters.SessionResetsSkipped,
+            OpenScopes = counters.OpenScopes,
+            PeakOpenScopes = counters.PeakOpenScopes,
+            ScopesOpened = counters.ScopesOpened,
+            AcquireWaits = counters.AcquireWaits,
+            AcquireTimeouts = counters.AcquireTimeouts,
+            PoolExhaustions = counters.Exhaustions,
+            TotalAcquireWait = counters.TotalAcquireWait,
+            MisnestedDisposals = counters.MisnestedDisposals,
+            LeaksDetected = counters.Leaks,
+            ScopesReclaimed = counters.Reclaimed,
+            SessionResets = counters.SessionResets,
+            SessionResetsSkipped = counters.SessionResetsSkipped,
+            ConnectionPings = counters.ConnectionPings,
+            DeadConnectionsReplaced = counters.DeadConnectionsReplaced,
             MaxConnections = _options.MaxConnections,
-            HeldConnections = _primary.Gate.Held,
-            ReplicaHeldConnections = _replicas.Sum(static r => r.Gate.Held),
-            ReadOnlyScopesOnReplicas = _counters.ReplicaScopes,
-            ReplicaFallbacks = _counters.ReplicaFallbacks,
+            HeldConnections = _router.Primary.Gate.Held,
+            ReplicaHeldConnections = _router.Health.Replicas.Sum(static r => r.Gate.Held),
+            ReadOnlyScopesOnReplicas = counters.ReplicaScopes,
+            ReplicaFallbacks = counters.ReplicaFallbacks,
             OpenScopesByDepth = byDepth,
         };
     }
@@ -198,66 +221,74 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <summary>Gets a snapshot of the live scopes of every flow: flow, depth, age and, with <see cref="SqlHelperOptions.CaptureOpenSite"/>, where each was opened.</summary>
     /// <returns>The live scopes, oldest first.</returns>
     public IReadOnlyList<SqlScopeInfo> GetOpenScopes() =>
-        [.. AllPools.SelectMany(static p => p.Registry.Snapshot()).OrderBy(static l => l.OpenedTimestamp).Select(Describe)];
+        [.. _router.AllPools.SelectMany(static p => p.Registry.Snapshot()).OrderBy(static l => l.OpenedMilliseconds).Select(Describe)];
 
     /// <summary>
-    /// Closes the pool. Scopes still open are reported through the logger; their connections are closed when they are
+    /// Closes the pools. Scopes still open are reported through the logger; their connections are closed when they are
     /// disposed. Opens waiting for a connection fail with <see cref="ObjectDisposedException"/>.
     /// </summary>
-    public void Dispose()
-    {
-        if (!BeginDispose())
-            return;
-        foreach (var pool in AllPools)
-            pool.Dispose();
-    }
+    public void Dispose() => DisposeCoreAsync(IOBehavior.Synchronous).RunSynchronously();
 
-    /// <summary>Asynchronously closes the pool; see <see cref="Dispose"/>.</summary>
+    /// <summary>Asynchronously closes the pools; see <see cref="Dispose"/>.</summary>
     /// <returns>A task that completes when the idle connections are closed.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        if (!BeginDispose())
-            return;
-        foreach (var pool in AllPools)
-            await pool.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => DisposeCoreAsync(IOBehavior.Asynchronous);
 
     /// <summary>Returns a description of the helper that names its mode and server, never its password.</summary>
     /// <returns>A description such as <c>SqlHelper(AsyncFlowStack, Server=127.0.0.1;Port=3306;Database=app;User ID=app, 2/20 held)</c>.</returns>
-    public override string ToString() =>
-        $"SqlHelper({_options.Mode}, {_primary.Source.Description}, {_primary.Gate.Held}/{_options.MaxConnections} held{(_replicas.Length == 0 ? "" : $", {_replicas.Length} replica(s)")})";
+    public override string ToString()
+    {
+        var replicas = _router.Health.Replicas.Length;
+        return $"SqlHelper({_options.Mode}, {_router.Primary.Source.Description}, {_router.Primary.Gate.Held}/{_options.MaxConnections} held{(replicas == 0 ? "" : $", {replicas} replica(s)")})";
+    }
 
-    private IEnumerable<ServerPool> AllPools => _replicas.Length == 0 ? [_primary] : [_primary, .. _replicas];
-
-    internal ParameterCheck Parameters => _parameterCheck;
-
-    internal StatementAnalyzer Statements { get; } = new();
-
-    internal bool ResetsWhenDirty => _options.SessionReset == SessionResetPolicy.WhenDirty;
+    /// <summary>The admission limit of the primary for a scope at <paramref name="depth"/>; see <see cref="ScopePool.LimitFor"/>.</summary>
+    internal int LimitFor(int depth) => _router.Primary.LimitFor(depth);
 
     private SqlScopeInfo Describe(ScopeLease lease) => new()
     {
         ScopeId = lease.Id,
         FlowId = lease.FlowId,
         Depth = lease.Depth,
-        Age = lease.Age,
+        Age = _clock.Since(lease.OpenedMilliseconds),
         ConnectionId = lease.ConnectionId,
         ThreadId = lease.ThreadId,
         OpenSite = lease.OpenSite,
     };
 
-    private bool BeginDispose()
+    private async ValueTask WarmUpCoreAsync(IOBehavior io, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        if (_options.MinIdle == 0)
+            return;
+        var source = _router.Primary.Source;
+        await source.CloseAsync(await source.OpenAsync(io, cancellationToken).ConfigureAwait(false), io).ConfigureAwait(false);
+    }
+
+    private async ValueTask ClearPoolCoreAsync(IOBehavior io)
+    {
+        ThrowIfDisposed();
+        foreach (var pool in _router.AllPools)
+            await pool.Source.ClearAsync(io).ConfigureAwait(false);
+    }
+
+    private async ValueTask DisposeCoreAsync(IOBehavior io)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return false;
+            return;
         _leakDetector?.Dispose();
-        _replicaMonitor?.Dispose();
-        _telemetry.Dispose();
-        foreach (var pool in AllPools)
-            pool.Gate.FailAll(new ObjectDisposedException(nameof(SqlHelper), "The SqlHelper was disposed while this open was waiting for a connection."));
+        _router.Dispose();
+        foreach (var pool in _router.AllPools)
+            pool.FailWaiters(new ObjectDisposedException(nameof(SqlHelper), "The SqlHelper was disposed while this open was waiting for a connection."));
         foreach (var scope in GetOpenScopes())
-            Log.ScopeStillOpenAtHelperDispose(_logger, scope, scope.OpenSite is null ? "" : $", opened at:\n{scope.OpenSite}");
-        return true;
+            _events.ScopeStillOpenAtHelperDispose(scope);
+        _events.Dispose();
+        foreach (var pool in _router.AllPools)
+        {
+            if (io == IOBehavior.Synchronous)
+                pool.Dispose();
+            else
+                await pool.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static string PoolName(MySqlConnectionStringBuilder connectionString) =>

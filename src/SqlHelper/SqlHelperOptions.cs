@@ -26,13 +26,13 @@ public sealed class SqlHelperOptions
     public ScopeMode Mode { get; set; } = ScopeMode.AsyncFlowStack;
 
     /// <summary>
-    /// Gets or sets the hard cap on connections held by live scopes of the helper (PooledDB's <c>maxconnections</c>).
+    /// Gets or sets the hard cap on connections held by live scopes of the helper.
     /// MySqlConnector's pool is sized to match. The default is 100.
     /// </summary>
     public int MaxConnections { get; set; } = DefaultMaxConnections;
 
     /// <summary>
-    /// Gets or sets how many connections are opened ahead of use and kept ready (PooledDB's <c>mincached</c>). They are
+    /// Gets or sets how many connections are opened ahead of use and kept ready. They are
     /// opened by <see cref="SqlHelper.WarmUp"/> / <see cref="SqlHelper.WarmUpAsync"/>, or with the first scope. The default is 0.
     /// </summary>
     public int MinIdle { get; set; }
@@ -48,7 +48,7 @@ public sealed class SqlHelperOptions
 
     /// <summary>
     /// Gets or sets SQL statements run on a connection before a scope gets it, after a new physical connection is made and
-    /// after every session reset (PooledDB's <c>setsession</c>, which PooledDB loses on reconnect; these are not lost).
+    /// after every session reset.
     /// </summary>
     public IList<string> SessionInit { get; set; } = [];
 
@@ -116,6 +116,20 @@ public sealed class SqlHelperOptions
     /// </summary>
     public bool ReadFromReplicasOutsideScopes { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long a pooled connection may sit idle before, under <see cref="SessionResetPolicy.WhenDirty"/>, it is
+    /// pinged (and replaced when dead) before a scope gets it; a connection used more recently is trusted, so under steady
+    /// load no ping is sent. Under <see cref="SessionResetPolicy.Always"/> MySqlConnector's reset on open proves every
+    /// connection alive and this is not used. The default is 500 ms (HikariCP's <c>aliveBypassWindowMs</c>); zero pings always.
+    /// </summary>
+    public TimeSpan PingAfterIdle { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Gets or sets the time source of timeouts, timers and ages (acquire timeout, leak threshold, replica checks, retry
+    /// pauses). <c>null</c> (the default) means <see cref="System.TimeProvider.System"/>; tests may pass a fake one.
+    /// </summary>
+    public TimeProvider? TimeProvider { get; set; }
+
     /// <summary>Gets or sets the logger factory for SqlHelper's own events (and MySqlConnector's). <c>null</c> logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -143,5 +157,7 @@ public sealed class SqlHelperOptions
         MaxReplicaLag = MaxReplicaLag,
         ReplicaCheckInterval = ReplicaCheckInterval,
         ReadFromReplicasOutsideScopes = ReadFromReplicasOutsideScopes,
+        PingAfterIdle = PingAfterIdle,
+        TimeProvider = TimeProvider,
     };
 }

@@ -1,18 +1,31 @@
 using MySqlConnector;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
 /// <summary>
-/// Checks <see cref="SqlHelperOptions"/> when a helper is built, so a bad value fails at construction with the option's
-/// name instead of surprising the first caller.
+/// Checks <see cref="SqlHelperOptions"/> by the rules a <see cref="SqlHelper"/> applies when it is built, without building
+/// one, opening a connection or changing the options: so a bad value fails at start-up with the option's name instead of
+/// surprising the first caller. Messages never contain a password.
 /// </summary>
-internal static class SqlHelperOptionsValidator
+public static class SqlHelperOptionsValidator
 {
-    /// <summary>Validates <paramref name="options"/> and returns its parsed connection string.</summary>
-    /// <exception cref="ArgumentException">An option has a bad value; the message names it.</exception>
-    public static MySqlConnectionStringBuilder Validate(SqlHelperOptions options)
+    /// <summary>Validates <paramref name="options"/>, the replica options included.</summary>
+    /// <param name="options">The options to check; they are not changed.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <c>null</c>.</exception>
+    /// <exception cref="ArgumentException">An option has a bad value; the message and <see cref="ArgumentException.ParamName"/> name it.</exception>
+    public static void Validate(SqlHelperOptions options) => ThrowIfInvalid(options);
+
+    /// <summary>Validates <paramref name="options"/> and returns the parsed connection strings.</summary>
+    internal static ValidatedOptions ThrowIfInvalid(SqlHelperOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var primary = ValidatePrimary(options);
+        return new ValidatedOptions(primary, ValidateReplicas(options));
+    }
+
+    private static MySqlConnectionStringBuilder ValidatePrimary(SqlHelperOptions options)
+    {
         var builder = ParseConnectionString(options.ConnectionString);
 
         if (options.MaxConnections <= 0)
@@ -31,6 +44,8 @@ internal static class SqlHelperOptionsValidator
             throw Fail(nameof(SqlHelperOptions.LeakDetectionThreshold), $"LeakDetectionThreshold must be positive (or null to turn it off), but was {threshold}.");
         if (!Enum.IsDefined(options.SessionReset))
             throw Fail(nameof(SqlHelperOptions.SessionReset), $"SessionReset {(int) options.SessionReset} is not a defined SessionResetPolicy.");
+        if (options.PingAfterIdle < TimeSpan.Zero)
+            throw Fail(nameof(SqlHelperOptions.PingAfterIdle), $"PingAfterIdle must not be negative, but was {options.PingAfterIdle}.");
         if (!Enum.IsDefined(options.Mode))
             throw Fail(nameof(SqlHelperOptions.Mode), $"Mode {(int) options.Mode} is not a defined ScopeMode.");
         if (options.SessionInit is { } init)
@@ -45,9 +60,7 @@ internal static class SqlHelperOptionsValidator
         return builder;
     }
 
-    /// <summary>Validates the replica options and returns the parsed replica connection strings.</summary>
-    /// <exception cref="ArgumentException">A replica option has a bad value; the message names it.</exception>
-    public static List<MySqlConnectionStringBuilder> ValidateReplicas(SqlHelperOptions options)
+    private static List<MySqlConnectionStringBuilder> ValidateReplicas(SqlHelperOptions options)
     {
         if (options.ReplicaMaxConnections is { } max && max <= 0)
             throw Fail(nameof(SqlHelperOptions.ReplicaMaxConnections), $"ReplicaMaxConnections must be at least 1 (or null for MaxConnections), but was {max}.");

@@ -3,7 +3,10 @@ namespace SqlHelpers;
 /// <summary>A snapshot of a <see cref="SqlHelper"/>'s counters, taken by <see cref="SqlHelper.GetStatistics"/>.</summary>
 public sealed class SqlHelperStatistics
 {
-    /// <summary>Gets the number of live scopes of the helper, across all flows (scopes that joined another scope included).</summary>
+    /// <summary>
+    /// Gets the number of live scopes of the helper, across all flows and servers, scopes that joined another scope included
+    /// (they hold no connection of their own; <see cref="HeldConnections"/> counts connections).
+    /// </summary>
     public int OpenScopes { get; init; }
 
     /// <summary>Gets the highest <see cref="OpenScopes"/> seen since the helper was built.</summary>
@@ -39,6 +42,12 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of releases under <see cref="SessionResetPolicy.WhenDirty"/> that skipped the reset because the scope left the session clean.</summary>
     public long SessionResetsSkipped { get; init; }
 
+    /// <summary>Gets the number of pings sent to pooled connections that sat idle longer than <see cref="SqlHelperOptions.PingAfterIdle"/> (under <see cref="SessionResetPolicy.WhenDirty"/>).</summary>
+    public long ConnectionPings { get; init; }
+
+    /// <summary>Gets the number of pooled connections found dead by such a ping and replaced before any statement ran on them.</summary>
+    public long DeadConnectionsReplaced { get; init; }
+
     /// <summary>Gets the helper's <see cref="SqlHelperOptions.MaxConnections"/>.</summary>
     public int MaxConnections { get; init; }
 
@@ -54,7 +63,7 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of read-only opens that went to the primary because no replica was available or one failed.</summary>
     public long ReplicaFallbacks { get; init; }
 
-    /// <summary>Gets the number of live scopes holding a connection, by depth: index 0 is depth 1.</summary>
+    /// <summary>Gets the number of live scopes holding a connection on any server (primary or replica), by depth: index 0 is depth 1.</summary>
     public IReadOnlyList<int> OpenScopesByDepth { get; init; } = [];
 
     /// <summary>Returns a one-line summary of the counters.</summary>

@@ -2,16 +2,16 @@ using System.Data;
 using Dapper;
 using MySqlConnector;
 using SqlHelpers.Transactions;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
-// The seed's fetchall / fetchone / execute, bound to this scope's connection and transaction (Dapper underneath).
-// Every statement goes through Run / RunAsync, which add, only where they apply: the self-deadlock guard (an enclosing
-// scope of the flow holds a transaction on another connection), the session-state check (SessionResetPolicy.WhenDirty),
-// and the one transparent retry of a scope's first statement on a connection found dead (also WhenDirty only).
+// fetchall / fetchone / execute, bound to this scope's connection and transaction (Dapper underneath). Every statement,
+// sync or async, goes through RunAsync: the parameter check, the session tracker, and, where an enclosing scope of the
+// flow holds a transaction on another connection, the self-deadlock guard. A statement is never sent twice.
 public sealed partial class SqlScope
 {
-    /// <summary>Runs a query and returns every row, mapped to <typeparamref name="T"/> (the seed's <c>fetchall</c>).</summary>
+    /// <summary>Runs a query and returns every row, mapped to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The row type: a class with settable members or a constructor matching the columns, or a scalar for one-column results.</typeparam>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members (or a <see cref="DynamicParameters"/>) supply the <c>@name</c> parameters.</param>
@@ -21,7 +21,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public IReadOnlyList<T> FetchAll<T>(string sql, object? param = null) =>
-        Run(sql, param, static (c, s) => c.Query<T>(s.Sql, s.Param, s.Transaction).AsList());
+        RunAsync(IOBehavior.Synchronous, sql, param, default, Statements<T>.FetchAll).RunSynchronously();
 
     /// <summary>Asynchronously runs a query and returns every row, mapped to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -34,9 +34,9 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public Task<IReadOnlyList<T>> FetchAllAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        RunAsync(sql, param, cancellationToken, static async (c, s) => (IReadOnlyList<T>) (await c.QueryAsync<T>(s.Definition).ConfigureAwait(false)).AsList());
+        RunAsync(IOBehavior.Asynchronous, sql, param, cancellationToken, Statements<T>.FetchAll).AsTask();
 
-    /// <summary>Runs a query and returns its first row, or <c>default</c> when there is none (the seed's <c>fetchone</c>).</summary>
+    /// <summary>Runs a query and returns its first row, or <c>default</c> when there is none.</summary>
     /// <typeparam name="T">The row type.</typeparam>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
     /// <param name="param">An object whose members supply the <c>@name</c> parameters.</param>
@@ -46,7 +46,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public T? FetchOne<T>(string sql, object? param = null) =>
-        Run(sql, param, static (c, s) => c.QueryFirstOrDefault<T>(s.Sql, s.Param, s.Transaction));
+        RunAsync(IOBehavior.Synchronous, sql, param, default, Statements<T>.FetchOne).RunSynchronously();
 
     /// <summary>Asynchronously runs a query and returns its first row, or <c>default</c> when there is none.</summary>
     /// <typeparam name="T">The row type.</typeparam>
@@ -59,7 +59,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public Task<T?> FetchOneAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        RunAsync(sql, param, cancellationToken, static (c, s) => c.QueryFirstOrDefaultAsync<T>(s.Definition));
+        RunAsync(IOBehavior.Asynchronous, sql, param, cancellationToken, Statements<T>.FetchOne).AsTask();
 
     /// <summary>Runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
@@ -70,7 +70,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public int Execute(string sql, object? param = null) =>
-        Run(sql, param, static (c, s) => c.Execute(s.Sql, s.Param, s.Transaction));
+        RunAsync(IOBehavior.Synchronous, sql, param, default, Statements<int>.Execute).RunSynchronously();
 
     /// <summary>Asynchronously runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
@@ -82,7 +82,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public Task<int> ExecuteAsync(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        RunAsync(sql, param, cancellationToken, static (c, s) => c.ExecuteAsync(s.Definition));
+        RunAsync(IOBehavior.Asynchronous, sql, param, cancellationToken, Statements<int>.Execute).AsTask();
 
     /// <summary>Runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -94,7 +94,7 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public T? ExecuteScalar<T>(string sql, object? param = null) =>
-        Run(sql, param, static (c, s) => c.ExecuteScalar<T>(s.Sql, s.Param, s.Transaction));
+        RunAsync(IOBehavior.Synchronous, sql, param, default, Statements<T>.ExecuteScalar).RunSynchronously();
 
     /// <summary>Asynchronously runs a query and returns the first column of its first row, converted to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -107,114 +107,70 @@ public sealed partial class SqlScope
     /// <exception cref="MySqlException">The server rejected the statement.</exception>
     /// <exception cref="SqlSelfDeadlockException">The statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null, CancellationToken cancellationToken = default) =>
-        RunAsync(sql, param, cancellationToken, static (c, s) => c.ExecuteScalarAsync<T>(s.Definition));
-
-    private TResult Run<TResult>(string sql, object? param, Func<MySqlConnection, Statement, TResult> statement)
-    {
-        var connection = Prepare(sql, param, out var guard, out var firstOnReusedConnection);
-        var mayRetry = firstOnReusedConnection && StartsWithSelect(sql);
-        try
-        {
-            if (firstOnReusedConnection && !mayRetry)
-                connection = _helper.EnsureAlive(this);   // a write is never run twice: probe first instead of retrying
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    return statement(connection, new Statement(sql, param, Transaction, default));
-                }
-                catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open && attempt < _lease.Pool!.MaxConnections)
-                {
-                    // A pooled connection that died while idle (no reset probes it under WhenDirty): the scope has done
-                    // nothing yet and the statement only reads, so a fresh connection and another try is invisible.
-                    connection = _helper.ReplaceDeadConnection(this);
-                }
-            }
-        }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
-        {
-            throw selfDeadlock;
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
-        }
-        finally
-        {
-            guard?.Dispose();
-        }
-    }
-
-    private async Task<TResult> RunAsync<TResult>(string sql, object? param, CancellationToken cancellationToken, Func<MySqlConnection, Statement, Task<TResult>> statement)
-    {
-        var connection = Prepare(sql, param, out var guard, out var firstOnReusedConnection);
-        var mayRetry = firstOnReusedConnection && StartsWithSelect(sql);
-        try
-        {
-            if (firstOnReusedConnection && !mayRetry)
-                connection = await _helper.EnsureAliveAsync(this, cancellationToken).ConfigureAwait(false);
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    return await statement(connection, new Statement(sql, param, Transaction, cancellationToken)).ConfigureAwait(false);
-                }
-                catch (MySqlException) when (mayRetry && connection.State != ConnectionState.Open && attempt < _lease.Pool!.MaxConnections && !cancellationToken.IsCancellationRequested)
-                {
-                    connection = await _helper.ReplaceDeadConnectionAsync(this, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
-        {
-            throw selfDeadlock;
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
-        }
-        finally
-        {
-            guard?.Dispose();
-        }
-    }
+        RunAsync(IOBehavior.Asynchronous, sql, param, cancellationToken, Statements<T>.ExecuteScalar).AsTask();
 
     /// <summary>
-    /// Checks the call, records what the statement means for session state and routing, and returns the connection.
-    /// <paramref name="firstOnReusedConnection"/> is set for the first statement of a clean scope under WhenDirty, whose
-    /// pooled connection nobody has probed since it was last used.
+    /// Runs one statement: checks the call, tells the session tracker what it means, guards against waiting on a lock of
+    /// the flow's own enclosing scope, and turns a lost connection into <see cref="SqlConnectionLostException"/>.
     /// </summary>
-    private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard, out bool firstOnReusedConnection)
+    internal async ValueTask<TResult> RunAsync<TResult>(IOBehavior io, string sql, object? param, CancellationToken cancellationToken,
+        Func<MySqlConnection, Statement, IOBehavior, ValueTask<TResult>> statement)
+    {
+        var connection = Prepare(sql, param, out var guard);
+        try
+        {
+            return await statement(connection, new Statement(sql, param, Transaction, cancellationToken), io).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        {
+            throw selfDeadlock;
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
+
+    /// <summary>Checks the call, records what the statement means for session state and routing, and returns the connection.</summary>
+    private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
-        _helper.Parameters.Validate(sql, param);
-        var lease = Owner._lease;
-        firstOnReusedConnection = false;
-        if (_helper.ResetsWhenDirty)
-        {
-            firstOnReusedConnection = !_ranStatement && !lease.Dirty && _joinTarget is null;
-            if (!lease.Dirty && !_helper.Statements.IsStateFree(sql, param))
-                lease.Dirty = true;
-        }
-        _ranStatement = true;
-        if (!lease.Wrote && !StartsWithSelect(sql))
-            lease.Wrote = true;
-        var connection = firstOnReusedConnection ? lease.Connection! : LiveConnection();
-        guard = _joinTarget is null && Parent is not null ? _helper.TryGuardAgainstSelfDeadlock(this) : null;
+        var owner = Owner._lease;
+        var pool = owner.Pool!;
+        pool.ParameterCheck.Validate(sql, param);
+        pool.Session.OnStatement(owner, sql, param);
+        var connection = LiveConnection();
+        guard = _joinTarget is null && Parent is not null ? SelfDeadlockGuard.TryStart(this) : null;
         return connection;
     }
 
-    /// <summary>Whether the statement is a plain read (read-your-writes routing treats anything else as a write).</summary>
-    private static bool StartsWithSelect(string sql)
-    {
-        var text = sql.AsSpan().TrimStart();
-        return text.Length > 6 && text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !char.IsLetterOrDigit(text[6]);
-    }
-
     /// <summary>What a statement needs, passed to static lambdas so that running one allocates no closure.</summary>
-    private readonly record struct Statement(string Sql, object? Param, MySqlTransaction? Transaction, CancellationToken CancellationToken)
+    internal readonly record struct Statement(string Sql, object? Param, MySqlTransaction? Transaction, CancellationToken CancellationToken)
     {
         public CommandDefinition Definition => new(Sql, Param, Transaction, cancellationToken: CancellationToken);
+    }
+
+    /// <summary>The Dapper call of each helper, one delegate per operation for both behaviours.</summary>
+    internal static class Statements<T>
+    {
+        public static readonly Func<MySqlConnection, Statement, IOBehavior, ValueTask<IReadOnlyList<T>>> FetchAll = static (c, s, io) =>
+            io == IOBehavior.Synchronous ? new(c.Query<T>(s.Sql, s.Param, s.Transaction).AsList()) : FetchAllAsync(c, s);
+
+        public static readonly Func<MySqlConnection, Statement, IOBehavior, ValueTask<T?>> FetchOne = static (c, s, io) =>
+            io == IOBehavior.Synchronous ? new(c.QueryFirstOrDefault<T>(s.Sql, s.Param, s.Transaction)) : new(c.QueryFirstOrDefaultAsync<T>(s.Definition));
+
+        public static readonly Func<MySqlConnection, Statement, IOBehavior, ValueTask<T?>> ExecuteScalar = static (c, s, io) =>
+            io == IOBehavior.Synchronous ? new(c.ExecuteScalar<T>(s.Sql, s.Param, s.Transaction)) : new(c.ExecuteScalarAsync<T>(s.Definition));
+
+        public static readonly Func<MySqlConnection, Statement, IOBehavior, ValueTask<int>> Execute = static (c, s, io) =>
+            io == IOBehavior.Synchronous ? new(c.Execute(s.Sql, s.Param, s.Transaction)) : new(c.ExecuteAsync(s.Definition));
+
+        private static async ValueTask<IReadOnlyList<T>> FetchAllAsync(MySqlConnection connection, Statement statement) =>
+            (await connection.QueryAsync<T>(statement.Definition).ConfigureAwait(false)).AsList();
     }
 }

@@ -1,5 +1,6 @@
 using System.Data;
 using MySqlConnector;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
@@ -26,118 +27,56 @@ public sealed partial class SqlScope
     /// <summary>Begins a transaction on the scope's connection.</summary>
     /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>
     /// <returns>The transaction; <see cref="Commit"/> or <see cref="Rollback"/> end it, and disposing the scope rolls it back if neither did.</returns>
-    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection, or the connection was lost.</exception>
+    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public MySqlTransaction BeginTransaction(IsolationLevel isolationLevel = IsolationLevel.Unspecified)
-    {
-        var connection = PrepareTransactionStart();
-        MySqlTransaction transaction;
-        try
-        {
-            transaction = connection.BeginTransaction(isolationLevel);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
-        }
-        TransactionStarted(transaction);
-        return transaction;
-    }
+    public MySqlTransaction BeginTransaction(IsolationLevel isolationLevel = IsolationLevel.Unspecified) =>
+        BeginTransactionCoreAsync(IOBehavior.Synchronous, isolationLevel, default).RunSynchronously();
 
     /// <summary>Asynchronously begins a transaction on the scope's connection.</summary>
     /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The transaction.</returns>
-    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection, or the connection was lost.</exception>
+    /// <exception cref="InvalidOperationException">A transaction is already in progress on the connection.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public async ValueTask<MySqlTransaction> BeginTransactionAsync(IsolationLevel isolationLevel = IsolationLevel.Unspecified, CancellationToken cancellationToken = default)
-    {
-        var connection = PrepareTransactionStart();
-        MySqlTransaction transaction;
-        try
-        {
-            transaction = await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
-        }
-        TransactionStarted(transaction);
-        return transaction;
-    }
+    public ValueTask<MySqlTransaction> BeginTransactionAsync(IsolationLevel isolationLevel = IsolationLevel.Unspecified, CancellationToken cancellationToken = default) =>
+        BeginTransactionCoreAsync(IOBehavior.Asynchronous, isolationLevel, cancellationToken);
 
     /// <summary>Commits the transaction this scope began.</summary>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public void Commit()
-    {
-        var transaction = OwnTransaction(nameof(Commit));
-        try
-        {
-            transaction.Commit();
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
-        }
-    }
+    public void Commit() => EndTransactionCoreAsync(IOBehavior.Synchronous, commit: true, default).RunSynchronously();
 
     /// <summary>Asynchronously commits the transaction this scope began.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the server has committed.</returns>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public async Task CommitAsync(CancellationToken cancellationToken = default)
-    {
-        var transaction = OwnTransaction(nameof(Commit));
-        try
-        {
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
-        }
-    }
+    public Task CommitAsync(CancellationToken cancellationToken = default) =>
+        EndTransactionCoreAsync(IOBehavior.Asynchronous, commit: true, cancellationToken).AsTask();
 
     /// <summary>Rolls back the transaction this scope began.</summary>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public void Rollback()
-    {
-        var transaction = OwnTransaction(nameof(Rollback));
-        try
-        {
-            transaction.Rollback();
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
-        }
-    }
+    public void Rollback() => EndTransactionCoreAsync(IOBehavior.Synchronous, commit: false, default).RunSynchronously();
 
     /// <summary>Asynchronously rolls back the transaction this scope began.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the server has rolled back.</returns>
     /// <exception cref="InvalidOperationException">No transaction is in progress, or it belongs to the scope this one joined.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    public async Task RollbackAsync(CancellationToken cancellationToken = default)
-    {
-        var transaction = OwnTransaction(nameof(Rollback));
-        try
-        {
-            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
-        }
-    }
+    public Task RollbackAsync(CancellationToken cancellationToken = default) =>
+        EndTransactionCoreAsync(IOBehavior.Asynchronous, commit: false, cancellationToken).AsTask();
 
     /// <summary>Gets whether this scope has a transaction in progress that it began itself.</summary>
     internal bool HasOwnOpenTransaction => _transactionOwner && Transaction is not null;
 
-    private MySqlConnection PrepareTransactionStart()
+    private async ValueTask<MySqlTransaction> BeginTransactionCoreAsync(IOBehavior io, IsolationLevel isolationLevel, CancellationToken cancellationToken)
     {
         ThrowIfNotLive();
         if (Transaction is not null)
@@ -146,16 +85,50 @@ public sealed partial class SqlScope
                 ? "This scope joined an enclosing scope that already has a transaction in progress; its commands run in that transaction. Commit or roll back through the enclosing scope."
                 : "A transaction is already in progress on this scope. Commit or roll it back before beginning another (savepoints are not supported).");
         }
-        return Owner.LiveConnection();
-    }
-
-    private void TransactionStarted(MySqlTransaction transaction)
-    {
-        _ranStatement = true;
+        var connection = Owner.LiveConnection();
+        MySqlTransaction transaction;
+        try
+        {
+            transaction = io == IOBehavior.Synchronous
+                ? connection.BeginTransaction(isolationLevel)
+                : await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
         Owner._lease.Transaction = transaction;
         _transactionOwner = true;
         if (_command is not null)
             _command.Transaction = transaction;
+        return transaction;
+    }
+
+    private async ValueTask EndTransactionCoreAsync(IOBehavior io, bool commit, CancellationToken cancellationToken)
+    {
+        var transaction = OwnTransaction(commit ? "Commit" : "Rollback");
+        try
+        {
+            if (io == IOBehavior.Synchronous)
+            {
+                if (commit)
+                    transaction.Commit();
+                else
+                    transaction.Rollback();
+            }
+            else if (commit)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw ConnectionLost(ex);
+        }
     }
 
     private MySqlTransaction OwnTransaction(string operation)
@@ -169,18 +142,20 @@ public sealed partial class SqlScope
     }
 
     /// <summary>Rolls back a transaction a joined scope began and left open (an owning scope's connection does it on close).</summary>
-    private void RollbackJoinedTransaction()
+    private async ValueTask RollbackJoinedTransactionAsync(IOBehavior io)
     {
-        if (IsJoined && HasOwnOpenTransaction)
+        if (!IsJoined || !HasOwnOpenTransaction)
+            return;
+        try
         {
-            try
-            {
+            if (io == IOBehavior.Synchronous)
                 Transaction!.Rollback();
-            }
-            catch (Exception ex) when (ex is MySqlException or InvalidOperationException)
-            {
-                // The enclosing scope's connection is broken or closed; its own disposal discards it.
-            }
+            else
+                await Transaction!.RollbackAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            // The enclosing scope's connection is broken or closed; its own disposal discards it.
         }
     }
 }

@@ -1,54 +1,56 @@
 using System.Globalization;
 using MySqlConnector;
+using SqlHelpers.Pooling;
 using SqlHelpers.Scopes;
+using SqlHelpers.SessionState;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
 
 /// <summary>
-/// A connection taken from the pool for the length of a <c>using</c> block, with its own command: the seed's
-/// <c>(conn, cursor)</c> pair. In <see cref="ScopeMode.AsyncFlowStack"/> mode it is also the innermost entry of its flow's
-/// scope stack until disposed. Disposing returns the connection to the pool exactly once, whatever the nesting.
+/// A connection taken from the pool for the length of a <c>using</c> block, with its own command. In
+/// <see cref="ScopeMode.AsyncFlowStack"/> mode it is also the innermost entry of its flow's scope stack until disposed.
+/// Disposing returns the connection to the pool exactly once, whatever the nesting.
 /// </summary>
-public sealed partial class SqlScope : IDisposable, IAsyncDisposable
+public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldings
 {
     private const int Opening = 0;
     private const int Live = 1;
     private const int Disposed = 2;
     private const int Failed = 3;
 
-    private readonly SqlHelper _helper;
+    private readonly ScopeStack? _stack;
     private readonly ScopeLease _lease;
     private readonly SqlScope? _joinTarget;
     private MySqlCommand? _command;
     private int _state;
     private int _liveChildren;
     private bool _transactionOwner;
-    private bool _ranStatement;
 
-    internal SqlScope(SqlHelper helper, SqlScope? parent, ScopeLease lease, SqlScope? joinTarget = null)
+    internal SqlScope(ScopeStack? stack, SqlScope? parent, ScopeLease lease, SqlScope? joinTarget = null)
     {
-        _helper = helper;
+        _stack = stack;
         Parent = parent;
         _lease = lease;
         _joinTarget = joinTarget;
     }
 
     /// <summary>Gets the open connection this scope holds.</summary>
+    /// <remarks>What runs on it is out of SqlHelper's sight: under <see cref="SessionResetPolicy.WhenDirty"/> the session is reset when the scope ends.</remarks>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     public MySqlConnection Connection
     {
         get
         {
             ThrowIfNotLive();
-            Owner._lease.Dirty = true;   // what the caller does with it is out of sight
-            Owner._lease.Wrote = true;
+            SessionTracker.OnRawAccess(Owner._lease);
             return _lease.Connection!;
         }
     }
 
     /// <summary>
-    /// Gets this scope's own command on <see cref="Connection"/> (the seed's cursor). It is created on first use and
-    /// disposed with the scope; set its <see cref="MySqlCommand.CommandText"/> and parameters, then execute it.
+    /// Gets this scope's own command on <see cref="Connection"/>. It is created on first use and disposed with the scope;
+    /// set its <see cref="MySqlCommand.CommandText"/> and parameters, then execute it.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     public MySqlCommand Command
@@ -56,15 +58,18 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfNotLive();
-            Owner._lease.Dirty = true;   // what the caller runs on it is out of sight
-            Owner._lease.Wrote = true;
+            SessionTracker.OnRawAccess(Owner._lease);
             var command = _command ??= _lease.Connection!.CreateCommand();
             command.Transaction = Transaction;
             return command;
         }
     }
 
-    /// <summary>Gets the scope's depth on its flow's stack: 1 for the outermost scope (and for every scope in per-instance mode).</summary>
+    /// <summary>
+    /// Gets the scope's position on its flow's stack when it was opened: 1 for the outermost scope (and for every scope in
+    /// per-instance mode). It does not change afterwards: when an enclosing scope is disposed out of order, this scope keeps
+    /// its depth while <see cref="SqlHelper.Depth"/> counts only the scopes still live.
+    /// </summary>
     public int Depth => _lease.Depth;
 
     /// <summary>Gets whether the scope has been disposed (or never finished opening).</summary>
@@ -80,8 +85,6 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
 
     internal bool IsOpen => Volatile.Read(ref _state) == Live;
 
-    internal bool HasEnded => Volatile.Read(ref _state) >= Disposed;
-
     internal bool HasLiveChildren => Volatile.Read(ref _liveChildren) > 0;
 
     /// <summary>Reclaims the connection of a scope that was never disposed and became unreachable, and reports the leak.</summary>
@@ -90,35 +93,23 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         if (Volatile.Read(ref _state) == Live)
         {
             Parent?.ChildEnded();   // so the parent's later dispose is not reported as misnested
-            _helper.Reclaim(_lease);
+            _lease.Pool!.Reclaim(_lease);
         }
     }
 
     /// <summary>Releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>
     public void Dispose()
     {
-        if (!TryEnd())
-            return;
-        var command = _command;
-        _command = null;
-        command?.Dispose();
-        RollbackJoinedTransaction();
-        _helper.Release(_lease);
+        if (TryEnd())
+            EndAsync(IOBehavior.Synchronous).RunSynchronously();
     }
 
     /// <summary>Asynchronously releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>
     /// <returns>A task that completes when the connection is back in the pool.</returns>
-    public ValueTask DisposeAsync()
-    {
-        // Not an async method: the stack unlink in TryEnd must change the caller's flow, and an async method's
-        // AsyncLocal changes are undone when it returns.
-        if (!TryEnd())
-            return default;
-        var command = _command;
-        _command = null;
-        RollbackJoinedTransaction();
-        return _helper.ReleaseAsync(_lease, command);
-    }
+    public ValueTask DisposeAsync() =>
+        // Not an async method: the stack unlink in TryEnd must change the caller's flow, and an async method's AsyncLocal
+        // changes are undone when it returns.
+        TryEnd() ? EndAsync(IOBehavior.Asynchronous) : default;
 
     /// <summary>Returns a description of the scope: depth, server connection id and state; never connection details.</summary>
     /// <returns>A description such as <c>SqlScope(depth 2, connection 345, open)</c>.</returns>
@@ -135,18 +126,25 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         return $"SqlScope(depth {Depth}, connection {connectionId}, {state})";
     }
 
-    /// <summary>Puts a fresh connection in place of one found dead before the scope ran anything on it.</summary>
-    internal void ReplaceConnection(MySqlConnection connection)
+    int IFlowHoldings.CountHeld(ScopePool pool, out bool allOpenedOnThisThread)
     {
-        _lease.Connection = connection;
-        _lease.ConnectionId = connection.ServerThread;
-        _lease.Activity?.SetTag("sqlhelper.connection.id", connection.ServerThread);
+        var count = 0;
+        var thread = Environment.CurrentManagedThreadId;
+        allOpenedOnThisThread = true;
+        for (var scope = this; scope is not null; scope = scope.Parent)
+        {
+            if (!scope.IsOpen || scope.IsJoined || scope._lease.Pool != pool)
+                continue;
+            count++;
+            allOpenedOnThisThread &= scope._lease.ThreadId == thread;
+        }
+        return count;
     }
 
-    internal void Activate(MySqlConnection connection)
+    internal void Activate(MySqlConnection connection, int connectionId)
     {
         _lease.Connection = connection;
-        _lease.ConnectionId = connection.ServerThread;
+        _lease.ConnectionId = connectionId;
         Volatile.Write(ref _state, Live);
     }
 
@@ -155,19 +153,43 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
     {
         Volatile.Write(ref _state, Failed);
         Parent?.ChildEnded();
+        GC.SuppressFinalize(this);
     }
 
     internal void ChildStarted() => Interlocked.Increment(ref _liveChildren);
 
     internal void ChildEnded() => Interlocked.Decrement(ref _liveChildren);
 
+    /// <summary>Ends the scope once: unlinks it from its flow's stack (reporting a misnested dispose) on the calling flow.</summary>
     private bool TryEnd()
     {
         if (Interlocked.CompareExchange(ref _state, Disposed, Live) != Live)
             return false;
         GC.SuppressFinalize(this);
-        _helper.OnScopeEnding(this);
+        if (_stack is not null)
+        {
+            if (HasLiveChildren)
+                _lease.Pool!.Events.ScopeMisnested(_lease);
+            _stack.Pop(this);
+            Parent?.ChildEnded();
+        }
         return true;
+    }
+
+    /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
+    private async ValueTask EndAsync(IOBehavior io)
+    {
+        var command = _command;
+        _command = null;
+        if (command is not null)
+        {
+            if (io == IOBehavior.Synchronous)
+                command.Dispose();
+            else
+                await command.DisposeAsync().ConfigureAwait(false);
+        }
+        await RollbackJoinedTransactionAsync(io).ConfigureAwait(false);
+        await _lease.Pool!.ReleaseAsync(_lease, io).ConfigureAwait(false);
     }
 
     /// <summary>Throws a clear error when the scope's connection died (killed, network failure) instead of the driver's state message.</summary>
@@ -179,9 +201,8 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable
         return connection;
     }
 
-    private InvalidOperationException ConnectionLost(Exception? innerException) => new(
-        $"The connection of this scope (server connection {_lease.ConnectionId}) was lost: it was killed on the server or the network failed. " +
-        "Dispose the scope (its connection is discarded, not pooled) and open a new one.", innerException);
+    private SqlConnectionLostException ConnectionLost(Exception? innerException) =>
+        new(_lease.ConnectionId ?? 0, _lease.Pool?.Name, innerException);
 
     private void ThrowIfNotLive()
     {

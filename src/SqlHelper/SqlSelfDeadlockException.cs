@@ -5,7 +5,7 @@ namespace SqlHelpers;
 /// flow. The enclosing scope cannot commit while the nested one waits, so the server would only give up after
 /// <c>innodb_lock_wait_timeout</c>; SqlHelper detects it early, interrupts the waiting statement, and throws this instead.
 /// </summary>
-public sealed class SqlSelfDeadlockException : InvalidOperationException
+public sealed class SqlSelfDeadlockException : SqlHelperException
 {
     internal SqlSelfDeadlockException(string message, int waitingConnectionId, int blockingConnectionId, int blockingScopeDepth, Exception? innerException)
         : base(message, innerException)

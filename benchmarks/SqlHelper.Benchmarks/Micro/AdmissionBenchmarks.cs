@@ -39,7 +39,7 @@ public class AdmissionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _leases = [.. Enumerable.Range(0, Threads).Select(static i => new ScopeLease(i + 1, i + 1, 1, openSite: null))];
+        _leases = [.. Enumerable.Range(0, Threads).Select(static i => new ScopeLease(i + 1, i + 1, 1, Environment.TickCount64, openSite: null))];
         if (Threads == 1)
             return;
         _start = new Barrier(Threads + 1);

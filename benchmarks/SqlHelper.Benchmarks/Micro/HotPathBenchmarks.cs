@@ -50,7 +50,7 @@ public class HotPathBenchmarks
     public object LeaseAndScope()
     {
         var id = ++_id;
-        var scope = new SqlScope(_helper, parent: null, new ScopeLease(id, id, 1, openSite: null));
+        var scope = new SqlScope(null, parent: null, new ScopeLease(id, id, 1, Environment.TickCount64, openSite: null));
         GC.SuppressFinalize(scope);
         return scope;
     }

@@ -20,8 +20,8 @@ public class ScopeStackBenchmarks
     public void Setup()
     {
         _helper = new SqlHelper("Server=127.0.0.1;Port=1;Database=none;User ID=none;Password=none");
-        _scope = new SqlScope(_helper, parent: null, new ScopeLease(1, 1, 1, openSite: null));
-        _child = new SqlScope(_helper, _scope, new ScopeLease(2, 1, 2, openSite: null));
+        _scope = new SqlScope(null, parent: null, new ScopeLease(1, 1, 1, Environment.TickCount64, openSite: null));
+        _child = new SqlScope(null, _scope, new ScopeLease(2, 1, 2, Environment.TickCount64, openSite: null));
         GC.SuppressFinalize(_scope);
         GC.SuppressFinalize(_child);
     }

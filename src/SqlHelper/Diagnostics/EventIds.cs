@@ -15,6 +15,7 @@ internal static class EventIds
 
     // Pool and admission: 2000-2099
     public const int PoolExhausted = 2000;
+    public const int DeadConnectionReplaced = 2010;
 
     // Transactions: 3000-3099
     public const int SelfDeadlockDetectionOff = 3000;

@@ -1,29 +1,32 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.Logging;
+using SqlHelpers.Pooling;
 using SqlHelpers.Scopes;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers.Diagnostics;
 
 /// <summary>
 /// Reports, once each, scopes held longer than <see cref="SqlHelperOptions.LeakDetectionThreshold"/> (HikariCP's leak
 /// detection), with the stacks of where they and the other scopes of their flow were opened when
-/// <see cref="SqlHelperOptions.CaptureOpenSite"/> is on. A timer scans the registry; the hot path pays nothing.
+/// <see cref="SqlHelperOptions.CaptureOpenSite"/> is on. A timer scans the registries; the hot path pays nothing.
 /// </summary>
 internal sealed class LeakDetector : IDisposable
 {
-    private readonly Pooling.ServerPool[] _pools;
+    private readonly ScopePool[] _pools;
     private readonly TimeSpan _threshold;
-    private readonly Action<ScopeLease, string> _report;
-    private readonly Timer _timer;
+    private readonly ScopeEvents _events;
+    private readonly Clock _clock;
+    private readonly ITimer _timer;
 
-    public LeakDetector(Pooling.ServerPool[] pools, TimeSpan threshold, Action<ScopeLease, string> report)
+    public LeakDetector(ScopePool[] pools, TimeSpan threshold, ScopeEvents events, Clock clock)
     {
         _pools = pools;
         _threshold = threshold;
-        _report = report;
+        _events = events;
+        _clock = clock;
         var period = TimeSpan.FromTicks(Math.Clamp(threshold.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(5).Ticks));
-        _timer = new Timer(static state => ((LeakDetector) state!).Scan(), this, period, period);
+        _timer = clock.Time.CreateTimer(static state => ((LeakDetector) state!).Scan(), this, period, period);
     }
 
     public void Dispose() => _timer.Dispose();
@@ -33,10 +36,11 @@ internal sealed class LeakDetector : IDisposable
         List<ScopeLease>? live = null;
         foreach (var lease in _pools.SelectMany(static p => p.Registry.Snapshot()))
         {
-            if (lease.Age < _threshold || !lease.TryMarkLeakReported())
+            var age = _clock.Since(lease.OpenedMilliseconds);
+            if (age < _threshold || !lease.TryMarkLeakReported())
                 continue;
             live ??= [.. _pools.SelectMany(static p => p.Registry.Snapshot())];
-            _report(lease, DescribeSites(lease, live));
+            _events.LeakSuspected(lease, age, DescribeSites(lease, live));
         }
     }
 

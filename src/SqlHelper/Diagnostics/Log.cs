@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(EventIds.PoolExhausted, LogLevel.Error, "{Message}")]
     public static partial void PoolExhausted(ILogger logger, string message);
 
+    [LoggerMessage(EventIds.DeadConnectionReplaced, LogLevel.Information, "Pooled connection {ConnectionId} to {Pool} was idle {IdleSeconds:0.0} s and did not answer a ping; it was discarded and replaced before any statement ran on it")]
+    public static partial void DeadConnectionReplaced(ILogger logger, int connectionId, string pool, double idleSeconds);
+
     [LoggerMessage(EventIds.SelfDeadlockDetectionOff, LogLevel.Warning, "Detection of nested scopes waiting on their own flow's locks is off: the server refused to show lock waits ({Reason}). Grant PROCESS (MariaDB) or performance_schema access (MySQL 8) to enable it; until then innodb_lock_wait_timeout applies")]
     public static partial void SelfDeadlockDetectionOff(ILogger logger, string reason);
 

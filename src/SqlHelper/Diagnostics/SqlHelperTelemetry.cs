@@ -17,19 +17,18 @@ internal sealed class SqlHelperTelemetry : IDisposable
     /// <summary>The name of the activity that spans one scope, from the open call to the release of its connection.</summary>
     public const string ScopeActivityName = "sqlhelper.scope";
 
-    private static readonly string? s_version = typeof(SqlHelperTelemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+    private static readonly string? Version = typeof(SqlHelperTelemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 
     /// <summary>Gets the activity source shared by all helpers.</summary>
-    public static ActivitySource Source { get; } = new(Name, s_version);
+    public static ActivitySource Source { get; } = new(Name, Version);
 
     private readonly Meter _meter;
     private readonly KeyValuePair<string, object?>[] _tags;
 
     public SqlHelperTelemetry(StatisticsCounters counters, Func<int> heldConnections, int maxConnections, string poolName)
     {
-        _meter = new Meter(Name, s_version);
+        _meter = new Meter(Name, Version);
         _tags = [new("db.system.name", "mysql"), new("db.client.connection.pool.name", poolName)];
-        PoolName = poolName;
         _meter.CreateObservableUpDownCounter("sqlhelper.scopes.open", () => new Measurement<int>(counters.OpenScopes, _tags), "{scope}", "Live scopes, across all flows.");
         _meter.CreateObservableUpDownCounter("sqlhelper.connections.held", () => new Measurement<int>(heldConnections(), _tags), "{connection}", "Connections held by live scopes or being opened for them.");
         _meter.CreateObservableUpDownCounter("sqlhelper.connections.max", () => new Measurement<int>(maxConnections, _tags), "{connection}", "MaxConnections.");
@@ -46,8 +45,6 @@ internal sealed class SqlHelperTelemetry : IDisposable
     /// <summary>Publishes the number of available replicas.</summary>
     public void ObserveReplicas(Func<int> availableReplicas) =>
         _meter.CreateObservableUpDownCounter("sqlhelper.replicas.available", () => new Measurement<int>(availableReplicas(), _tags), "{replica}", "Replicas read-only scopes are routed to.");
-
-    public string PoolName { get; }
 
     public Histogram<double> AcquireWait { get; }
 

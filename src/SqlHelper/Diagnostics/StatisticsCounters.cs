@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SqlHelpers.Diagnostics;
 
 /// <summary>The running counters behind <see cref="SqlHelperStatistics"/>, updated with interlocked operations.</summary>
@@ -19,13 +17,15 @@ internal sealed class StatisticsCounters
     private long _replicaFallbacks;
     private long _sessionResetsSkipped;
     private long _reclaimed;
+    private long _connectionPings;
+    private long _deadConnectionsReplaced;
 
     public int OpenScopes => Volatile.Read(ref _openScopes);
     public int PeakOpenScopes => Volatile.Read(ref _peakOpenScopes);
     public long ScopesOpened => Interlocked.Read(ref _scopesOpened);
     public long AcquireWaits => Interlocked.Read(ref _acquireWaits);
     public long AcquireTimeouts => Interlocked.Read(ref _acquireTimeouts);
-    public TimeSpan TotalAcquireWait => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _acquireWaitTicks));
+    public TimeSpan TotalAcquireWait => TimeSpan.FromTicks(Interlocked.Read(ref _acquireWaitTicks));
     public long MisnestedDisposals => Interlocked.Read(ref _misnestedDisposals);
     public long Exhaustions => Interlocked.Read(ref _exhaustions);
     public long Leaks => Interlocked.Read(ref _leaks);
@@ -34,6 +34,8 @@ internal sealed class StatisticsCounters
     public long ReplicaFallbacks => Interlocked.Read(ref _replicaFallbacks);
     public long SessionResetsSkipped => Interlocked.Read(ref _sessionResetsSkipped);
     public long Reclaimed => Interlocked.Read(ref _reclaimed);
+    public long ConnectionPings => Interlocked.Read(ref _connectionPings);
+    public long DeadConnectionsReplaced => Interlocked.Read(ref _deadConnectionsReplaced);
 
     public void ScopeOpened()
     {
@@ -51,10 +53,10 @@ internal sealed class StatisticsCounters
 
     public void ScopeClosed() => Interlocked.Decrement(ref _openScopes);
 
-    public void AcquireWaited(long startTimestamp)
+    public void AcquireWaited(TimeSpan waited)
     {
         Interlocked.Increment(ref _acquireWaits);
-        Interlocked.Add(ref _acquireWaitTicks, Stopwatch.GetTimestamp() - startTimestamp);
+        Interlocked.Add(ref _acquireWaitTicks, waited.Ticks);
     }
 
     public void AcquireTimedOut() => Interlocked.Increment(ref _acquireTimeouts);
@@ -74,4 +76,8 @@ internal sealed class StatisticsCounters
     public void ScopeReclaimed() => Interlocked.Increment(ref _reclaimed);
 
     public void Misnested() => Interlocked.Increment(ref _misnestedDisposals);
+
+    public void ConnectionPinged() => Interlocked.Increment(ref _connectionPings);
+
+    public void DeadConnectionReplaced() => Interlocked.Increment(ref _deadConnectionsReplaced);
 }

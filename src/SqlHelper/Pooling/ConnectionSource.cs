@@ -1,25 +1,28 @@
+using System.Data;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers.Pooling;
 
 /// <summary>
-/// Hands out open MySqlConnector connections from a pool sized for the helper, running the configured session-init
-/// statements whenever MySqlConnector reports a new physical connection or a session reset.
+/// Hands out open MySqlConnector connections from a pool sized for one server, running the configured session-init
+/// statements whenever MySqlConnector reports a new physical connection or a session reset, and after SqlHelper's own resets.
 /// </summary>
-internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
+internal sealed class ConnectionSource : IConnectionSource
 {
+    // MySqlConnector's opened-callback does not say whether the open was synchronous; the opening thread says it here.
     [ThreadStatic]
-    private static bool t_openingSynchronously;
+    private static bool _openingSynchronously;
 
-    private readonly string _connectionString;
     private readonly string _sessionInitSql;
-    private readonly Microsoft.Extensions.Logging.ILoggerFactory? _loggerFactory;
+    private readonly ILoggerFactory? _loggerFactory;
     private MySqlDataSource _dataSource;
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
     {
-        // SessionInit and seed-style SQL use session variables (SET @tenant = ...), which MySqlConnector rejects as
-        // undefined parameters unless AllowUserVariables is on. A connection string that sets it explicitly wins.
+        // SessionInit and user SQL use session variables (SET @tenant = ...), which MySqlConnector rejects as undefined
+        // parameters unless AllowUserVariables is on. A connection string that sets it explicitly wins.
         if (!builder.ContainsKey("AllowUserVariables"))
             builder.AllowUserVariables = true;
         // A scope's transaction covers every command on its connection, including ones the user builds on
@@ -32,95 +35,80 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         builder.Pooling = true;
         builder.MaximumPoolSize = (uint) maxConnections;
         builder.MinimumPoolSize = (uint) minIdle;
-        _connectionString = builder.ConnectionString;
+        ConnectionString = builder.ConnectionString;
         Description = SecretRedactor.Describe(builder);
         _sessionInitSql = string.Join(";\n", options.SessionInit.Select(static s => s.Trim().TrimEnd(';')));
         _loggerFactory = options.LoggerFactory;
         _dataSource = Build();
     }
 
-    /// <summary>Gets the connection string the pool uses (with its password): for SqlHelper's own side connections only.</summary>
-    public string ConnectionString => _connectionString;
+    public string ConnectionString { get; }
 
-    /// <summary>Gets a description of the server and user, never the password.</summary>
     public string Description { get; }
 
-
-    /// <summary>Opens a pooled connection synchronously; the session is reset and initialised when needed.</summary>
-    public MySqlConnection Open()
-    {
-        var connection = Volatile.Read(ref _dataSource).CreateConnection();
-        t_openingSynchronously = true;
-        try
-        {
-            connection.Open();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-        finally
-        {
-            t_openingSynchronously = false;
-        }
-    }
-
-    /// <summary>Asynchronously opens a pooled connection; the session is reset and initialised when needed.</summary>
-    public async ValueTask<MySqlConnection> OpenAsync(CancellationToken cancellationToken)
+    public async ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
     {
         var connection = Volatile.Read(ref _dataSource).CreateConnection();
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (io == IOBehavior.Synchronous)
+            {
+                _openingSynchronously = true;
+                try
+                {
+                    connection.Open();
+                }
+                finally
+                {
+                    _openingSynchronously = false;
+                }
+            }
+            else
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
             return connection;
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection, io).ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Resets the session of an open connection and runs the session-init statements again (synchronously).</summary>
-    public void ResetSession(MySqlConnection connection)
+    public ValueTask CloseAsync(MySqlConnection connection, IOBehavior io)
     {
-        // MySqlConnector has no synchronous COM_RESET_CONNECTION; this blocks on the asynchronous one.
-        connection.ResetConnectionAsync().AsTask().GetAwaiter().GetResult();
-        if (_sessionInitSql.Length == 0)
-            return;
-        using var command = new MySqlCommand(_sessionInitSql, connection);
-        try
-        {
-            command.ExecuteNonQuery();
-        }
-        catch (MySqlException ex)
-        {
-            throw SessionInitFailed(ex);
-        }
+        if (io == IOBehavior.Asynchronous)
+            return connection.DisposeAsync();
+        connection.Dispose();
+        return default;
     }
 
-    /// <summary>Asynchronously resets the session of an open connection and runs the session-init statements again.</summary>
-    public async ValueTask ResetSessionAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    public async ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
-        await connection.ResetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        if (_sessionInitSql.Length == 0)
-            return;
-        await RunAsync(connection, cancellationToken).ConfigureAwait(false);
+        // MySqlConnector has no synchronous COM_RESET_CONNECTION: the synchronous path blocks on the asynchronous one.
+        if (io == IOBehavior.Synchronous)
+            connection.ResetConnectionAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+        else
+            await connection.ResetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await RunSessionInitAsync(connection, io, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Closes every idle pooled connection; connections in use are closed instead of pooled when they come back.
-    /// </summary>
-    public async Task ClearAsync()
+    public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken) =>
+        io == IOBehavior.Synchronous ? connection.Ping() : await connection.PingAsync(cancellationToken).ConfigureAwait(false);
+
+    public int ConnectionIdOf(MySqlConnection connection) => connection.ServerThread;
+
+    public bool IsOpen(MySqlConnection connection) => connection.State == ConnectionState.Open;
+
+    public async ValueTask ClearAsync(IOBehavior io)
     {
         var old = Interlocked.Exchange(ref _dataSource, Build());
-        await old.DisposeAsync().ConfigureAwait(false);
+        if (io == IOBehavior.Synchronous)
+            old.Dispose();
+        else
+            await old.DisposeAsync().ConfigureAwait(false);
     }
-
-    /// <summary>Closes every idle pooled connection synchronously.</summary>
-    public void Clear() => Interlocked.Exchange(ref _dataSource, Build()).Dispose();
 
     public void Dispose() => Volatile.Read(ref _dataSource).Dispose();
 
@@ -128,7 +116,7 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
 
     private MySqlDataSource Build()
     {
-        var builder = new MySqlDataSourceBuilder(_connectionString);
+        var builder = new MySqlDataSourceBuilder(ConnectionString);
         if (_loggerFactory is not null)
             builder.UseLoggerFactory(_loggerFactory);
         if (_sessionInitSql.Length != 0)
@@ -136,43 +124,39 @@ internal sealed class ConnectionSource : IAsyncDisposable, IDisposable
         return builder.Build();
     }
 
-    private ValueTask OnConnectionOpened(MySqlConnectionOpenedContext context, CancellationToken cancellationToken)
-    {
-        if ((context.Conditions & (MySqlConnectionOpenedConditions.New | MySqlConnectionOpenedConditions.Reset)) == 0)
-            return default;
+    private ValueTask OnConnectionOpened(MySqlConnectionOpenedContext context, CancellationToken cancellationToken) =>
+        (context.Conditions & (MySqlConnectionOpenedConditions.New | MySqlConnectionOpenedConditions.Reset)) == 0
+            ? default
+            : RunSessionInitAsync(context.Connection, _openingSynchronously ? IOBehavior.Synchronous : IOBehavior.Asynchronous, cancellationToken);
 
-        if (t_openingSynchronously)
-        {
-            using var command = new MySqlCommand(_sessionInitSql, context.Connection);
-            try
-            {
-                command.ExecuteNonQuery();
-            }
-            catch (MySqlException ex)
-            {
-                throw SessionInitFailed(ex);
-            }
-            return default;
-        }
-        return RunAsync(context.Connection, cancellationToken);
-    }
-
-    private async ValueTask RunAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Runs the session-init statements: the one copy of that code, for new, driver-reset and SqlHelper-reset sessions.</summary>
+    private async ValueTask RunSessionInitAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
+        if (_sessionInitSql.Length == 0)
+            return;
         var command = new MySqlCommand(_sessionInitSql, connection);
-        await using (command.ConfigureAwait(false))
+        try
         {
-            try
-            {
+            if (io == IOBehavior.Synchronous)
+                command.ExecuteNonQuery();
+            else
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (MySqlException ex)
-            {
-                throw SessionInitFailed(ex);
-            }
+        }
+        catch (MySqlException ex)
+        {
+            throw new InvalidOperationException($"A SessionInit statement failed on a new or reset connection: {ex.Message} Check SqlHelperOptions.SessionInit.", ex);
+        }
+        finally
+        {
+            await CloseCommandAsync(command, io).ConfigureAwait(false);
         }
     }
 
-    private static InvalidOperationException SessionInitFailed(MySqlException ex) =>
-        new($"A SessionInit statement failed on a new or reset connection: {ex.Message} Check SqlHelperOptions.SessionInit.", ex);
+    private static ValueTask CloseCommandAsync(MySqlCommand command, IOBehavior io)
+    {
+        if (io == IOBehavior.Asynchronous)
+            return command.DisposeAsync();
+        command.Dispose();
+        return default;
+    }
 }

@@ -8,10 +8,10 @@ namespace SqlHelpers.Pooling;
 internal static class ExhaustionReport
 {
     public static SqlPoolExhaustedException Create(ExhaustionReason reason, int depth, int limit, int heldByThisFlow,
-        IReadOnlyList<ScopeLease> live, ServerPool pool, SqlHelperOptions options)
+        IReadOnlyList<ScopeLease> live, ScopePool pool, TimeSpan acquireTimeout, Utilities.Clock clock)
     {
         var flows = live.Select(static l => l.FlowId).Distinct().Count();
-        var oldest = live.Count == 0 ? TimeSpan.Zero : live.Max(static l => l.Age);
+        var oldest = live.Count == 0 ? TimeSpan.Zero : clock.Since(live.Min(static l => l.OpenedMilliseconds));
         var reserved = pool.MaxConnections - limit;
         var maxName = pool.IsReplica ? "ReplicaMaxConnections" : "MaxConnections";
         var likelyDeadlock = reason == ExhaustionReason.WouldDeadlock || heldByThisFlow >= limit;
@@ -21,7 +21,7 @@ internal static class ExhaustionReport
         text.Append(reason switch
         {
             ExhaustionReason.WouldDeadlock => string.Create(inv, $"Opening a scope at depth {depth} would wait forever: "),
-            ExhaustionReason.TimedOut => string.Create(inv, $"Timed out after {options.AcquireTimeout.TotalSeconds:0.###} s (AcquireTimeout) waiting to open a scope at depth {depth}: "),
+            ExhaustionReason.TimedOut => string.Create(inv, $"Timed out after {acquireTimeout.TotalSeconds:0.###} s (AcquireTimeout) waiting to open a scope at depth {depth}: "),
             _ => string.Create(inv, $"Could not open a scope at depth {depth} without waiting (Blocking is off): "),
         });
         text.Append(inv, $"{live.Count} of {pool.MaxConnections} connections ({maxName}{(pool.IsReplica ? " on replica " + pool.Name : "")}) are held by open scopes of {flows} flow{(flows == 1 ? "" : "s")}, ");
@@ -39,6 +39,6 @@ internal static class ExhaustionReport
             text.Append(inv, $" Raise {maxName}, dispose scopes sooner, or raise ReservedForNested if nested scopes are starved by outermost ones.");
         }
 
-        return new SqlPoolExhaustedException(text.ToString(), pool.MaxConnections, live.Count, heldByThisFlow, likelyDeadlock);
+        return new SqlPoolExhaustedException(text.ToString(), pool.MaxConnections, live.Count, heldByThisFlow, reason == ExhaustionReason.WouldDeadlock);
     }
 }

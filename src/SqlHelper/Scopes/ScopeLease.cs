@@ -1,12 +1,13 @@
 using MySqlConnector;
+using SqlHelpers.Pooling;
 
 namespace SqlHelpers.Scopes;
 
 /// <summary>
-/// What a scope holds from the pool: its connection, its admission slot and the facts diagnostics report about it.
+/// What a scope holds from its pool: its connection, its admission slot and the facts diagnostics report about it.
 /// Kept apart from <see cref="SqlScope"/> so the registry of live leases never keeps an abandoned scope reachable.
 /// </summary>
-internal sealed class ScopeLease(long id, long flowId, int depth, string? openSite, bool isJoined = false)
+internal sealed class ScopeLease(long id, long flowId, int depth, long openedMilliseconds, string? openSite, bool isJoined = false)
 {
     private int _released;
     private int _leakReported;
@@ -17,7 +18,7 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
     /// <summary>Gets the id of the stack (outermost scope) this scope belongs to; flows that share it share a stack root.</summary>
     public long FlowId { get; } = flowId;
 
-    /// <summary>Gets the scope's depth on its stack (1 = outermost).</summary>
+    /// <summary>Gets the scope's depth on its stack when it was opened (1 = outermost).</summary>
     public int Depth { get; } = depth;
 
     /// <summary>Gets the stack trace of the code that opened the scope, when <see cref="SqlHelperOptions.CaptureOpenSite"/> is on.</summary>
@@ -26,16 +27,13 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
     /// <summary>Gets the managed thread that opened the scope.</summary>
     public int ThreadId { get; } = Environment.CurrentManagedThreadId;
 
-    /// <summary>
-    /// Gets when the scope started to open, as <see cref="Environment.TickCount64"/> (milliseconds): cheap enough for every
-    /// scope, precise enough for ages, leak thresholds and hold times.
-    /// </summary>
-    public long OpenedTimestamp { get; } = Environment.TickCount64;
+    /// <summary>Gets when the scope started to open, as a reading of the helper's clock in milliseconds.</summary>
+    public long OpenedMilliseconds { get; } = openedMilliseconds;
 
-    /// <summary>Gets or sets the server the scope's connection comes from (chosen, and possibly re-chosen, while opening).</summary>
-    public Pooling.ServerPool? Pool { get; set; }
+    /// <summary>Gets or sets the pool the scope's connection comes from (chosen, and possibly re-chosen, while opening).</summary>
+    public ScopePool? Pool { get; set; }
 
-    /// <summary>Gets or sets whether the scope may have written (anything but a SELECT ran, or the connection was handed out).</summary>
+    /// <summary>Gets or sets whether the scope may have written (a statement that may write ran, or the connection was handed out).</summary>
     public bool Wrote { get; set; }
 
     /// <summary>Gets or sets the open connection, or <c>null</c> while opening.</summary>
@@ -58,9 +56,6 @@ internal sealed class ScopeLease(long id, long flowId, int depth, string? openSi
 
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;
-
-    /// <summary>Gets how long the scope has been held.</summary>
-    public TimeSpan Age => TimeSpan.FromMilliseconds(Environment.TickCount64 - OpenedTimestamp);
 
     /// <summary>Gets or sets the activity that spans the scope, when someone listens to SqlHelper's activity source.</summary>
     public System.Diagnostics.Activity? Activity { get; set; }

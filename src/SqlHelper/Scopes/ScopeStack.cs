@@ -24,6 +24,21 @@ internal sealed class ScopeStack
         }
     }
 
+    /// <summary>Gets the number of open scopes on the calling flow's stack (scopes disposed out of order are not counted).</summary>
+    public int LiveDepth
+    {
+        get
+        {
+            var depth = 0;
+            for (var scope = _top.Value; scope is not null; scope = scope.Parent)
+            {
+                if (scope.IsOpen)
+                    depth++;
+            }
+            return depth;
+        }
+    }
+
     /// <summary>Gets the scope a new scope of the calling flow nests in: the innermost one that is open or still opening.</summary>
     public SqlScope? PeekForPush() => FirstNotEnded(_top.Value);
 
@@ -37,7 +52,7 @@ internal sealed class ScopeStack
     public bool Pop(SqlScope scope)
     {
         var top = _top.Value;
-        while (top is not null && top != scope && top.HasEnded)
+        while (top is not null && top != scope && top.IsDisposed)
             top = top.Parent;
         if (top != scope)
             return false;
@@ -47,7 +62,7 @@ internal sealed class ScopeStack
 
     private static SqlScope? FirstNotEnded(SqlScope? scope)
     {
-        while (scope is not null && scope.HasEnded)
+        while (scope is not null && scope.IsDisposed)
             scope = scope.Parent;
         return scope;
     }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using SqlHelpers.Diagnostics;
 
@@ -11,7 +10,7 @@ namespace SqlHelpers.Transactions;
 /// performance_schema (MySQL 8); without it detection turns itself off, says so once in the log, and the server's own
 /// <c>innodb_lock_wait_timeout</c> applies.
 /// </summary>
-internal sealed class SelfDeadlockDetector(string connectionString, TimeSpan delay, ILogger logger)
+internal sealed class SelfDeadlockDetector(string connectionString, TimeSpan delay, ScopeEvents events)
 {
     private const string MariaDbQuery = """
         SELECT b.trx_mysql_thread_id
@@ -66,12 +65,12 @@ internal sealed class SelfDeadlockDetector(string connectionString, TimeSpan del
             or MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.AccessDenied or MySqlErrorCode.NoSuchTable or MySqlErrorCode.UnknownTable)
         {
             if (Interlocked.Exchange(ref _disabled, 1) == 0)
-                Log.SelfDeadlockDetectionOff(logger, ex.Message);
+                events.SelfDeadlockDetectionOff(ex.Message);
             return null;
         }
         catch (MySqlException ex)
         {
-            Log.SelfDeadlockCheckFailed(logger, ex);
+            events.SelfDeadlockCheckFailed(ex);
             return null;
         }
     }

@@ -28,6 +28,26 @@ internal sealed class SelfDeadlockGuard : IDisposable
         _timer = new Timer(static state => ((SelfDeadlockGuard) state!).Check(), this, detector.Delay, detector.Delay);
     }
 
+    /// <summary>
+    /// Starts watching a statement of <paramref name="scope"/> when an enclosing scope of its flow has a transaction open
+    /// on another connection of the same server; returns <c>null</c> (no cost) otherwise.
+    /// </summary>
+    public static SelfDeadlockGuard? TryStart(SqlScope scope)
+    {
+        var pool = scope.Lease.Pool!;
+        if (pool.SelfDeadlockDetector is not { IsEnabled: true } detector)
+            return null;   // off, or a replica (lock waits are read on the primary) or several hosts (the side connection could reach another)
+        List<LockHolder>? holders = null;
+        var connectionId = scope.Lease.ConnectionId ?? 0;
+        for (var enclosing = scope.Parent; enclosing is not null; enclosing = enclosing.Parent)
+        {
+            var owner = enclosing.Owner;
+            if (owner.IsOpen && owner.Lease.Pool == pool && owner.Lease.ConnectionId is { } id && id != connectionId && owner.Transaction is not null)
+                (holders ??= []).Add(new LockHolder(id, owner.Depth));
+        }
+        return holders is null ? null : new SelfDeadlockGuard(detector, connectionId, scope.Depth, [.. holders]);
+    }
+
     /// <summary>Returns the exception to throw instead of <paramref name="exception"/> when the guard interrupted the statement.</summary>
     public SqlSelfDeadlockException? Translate(Exception exception)
     {

@@ -19,7 +19,7 @@ public sealed class AdmissionTests(DatabaseFixture db)
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         Assert.False(ex.WouldDeadlock);
         Assert.Equal(1, ex.MaxConnections);
-        Assert.Equal(1, ex.OpenScopes);
+        Assert.Equal(1, ex.HeldConnections);
         Assert.Equal(0, ex.HeldByThisFlow);
         Assert.Contains("Blocking is off", ex.Message, StringComparison.Ordinal);
         held.Dispose();
@@ -71,7 +71,7 @@ public sealed class AdmissionTests(DatabaseFixture db)
 
         Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
         Assert.False(ex.WouldDeadlock);
-        Assert.Equal(2, ex.OpenScopes);
+        Assert.Equal(2, ex.HeldConnections);
         Assert.Equal(0, ex.HeldByThisFlow);
         Assert.Contains("Timed out after 0.3 s", ex.Message, StringComparison.Ordinal);
         Assert.Contains("2 of 2 connections", ex.Message, StringComparison.Ordinal);
@@ -128,7 +128,7 @@ public sealed class AdmissionTests(DatabaseFixture db)
         await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => Flows.RunDetached(FlowAsync)));
 
         var stats = helper.GetStatistics();
-        Assert.Equal(0, stats.OpenScopes);
+        Assert.Equal(0, stats.HeldConnections);
         Assert.Equal(600, stats.ScopesOpened);
         Assert.Equal(0, stats.AcquireTimeouts);
         Assert.True(stats.PeakOpenScopes <= 16);
@@ -162,7 +162,7 @@ public sealed class AdmissionTests(DatabaseFixture db)
         Assert.Contains("would wait forever", ex.Message, StringComparison.Ordinal);
         scopes.Reverse();
         scopes.ForEach(s => s.Dispose());
-        Assert.Equal(0, helper.GetStatistics().OpenScopes);
+        Assert.Equal(0, helper.GetStatistics().HeldConnections);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class AdmissionTests(DatabaseFixture db)
         var (depth, id) = await child;
         Assert.Equal(2, depth);
         Assert.Equal(parentId, id);
-        Assert.Equal(0, helper.GetStatistics().OpenScopes);
+        Assert.Equal(0, helper.GetStatistics().HeldConnections);
     }
 
     [Fact]

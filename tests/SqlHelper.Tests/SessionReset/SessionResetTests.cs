@@ -126,6 +126,7 @@ public sealed class SessionResetTests(DatabaseFixture db) : IAsyncLifetime
         {
             o.MaxConnections = 1;
             o.SessionReset = SessionResetPolicy.WhenDirty;
+            o.PingAfterIdle = TimeSpan.Zero;                                      // every reuse is checked before a statement
             o.SessionInit = ["SET time_zone = '+00:00'"];
         });
         long killed;
@@ -137,13 +138,14 @@ public sealed class SessionResetTests(DatabaseFixture db) : IAsyncLifetime
         var id = useAsync ? await b.ExecuteScalarAsync<long>("SELECT CONNECTION_ID()") : b.ExecuteScalar<long>("SELECT CONNECTION_ID()");
         Assert.NotEqual(killed, id);
         Assert.Equal("+00:00", b.ExecuteScalar<string>("SELECT @@session.time_zone"));
+        Assert.Equal(1, helper.GetStatistics().DeadConnectionsReplaced);
     }
 
     [Fact]
     public async Task WhenDirty_KilledIdleConnections_AFirstWriteIsProbedNotRetried()
     {
         await using var table = await db.CreateTableAsync();
-        await using var helper = db.CreateHelper(o => { o.MaxConnections = 3; o.ReservedForNested = 0; o.SessionReset = SessionResetPolicy.WhenDirty; });
+        await using var helper = db.CreateHelper(o => { o.MaxConnections = 3; o.ReservedForNested = 0; o.SessionReset = SessionResetPolicy.WhenDirty; o.PingAfterIdle = TimeSpan.Zero; });
         var scopes = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Flows.RunDetached(async () => await helper.OpenAsync())));
         var ids = scopes.Select(s => (long) s.Connection.ServerThread).ToList();
         foreach (var scope in scopes)

@@ -83,9 +83,9 @@ public sealed class SelfDeadlockTests(DatabaseFixture db)
         await using var helper = db.CreateHelper();
         await using var outer = await helper.OpenAsync();
         await using var inner = await helper.OpenAsync();
-        Assert.Null(helper.TryGuardAgainstSelfDeadlock(inner));
+        Assert.Null(SqlHelpers.Transactions.SelfDeadlockGuard.TryStart(inner));
         await outer.BeginTransactionAsync();
-        using var guard = helper.TryGuardAgainstSelfDeadlock(inner);
+        using var guard = SqlHelpers.Transactions.SelfDeadlockGuard.TryStart(inner);
         Assert.NotNull(guard);
     }
 }

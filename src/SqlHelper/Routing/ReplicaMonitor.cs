@@ -1,30 +1,30 @@
-using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using SqlHelpers.Diagnostics;
+using SqlHelpers.Pooling;
+using SqlHelpers.Utilities;
 
-namespace SqlHelpers.Pooling;
+namespace SqlHelpers.Routing;
 
 /// <summary>
 /// Checks each replica every few seconds (never per query) on a short-lived connection of its own: down or lagging more than
 /// <see cref="SqlHelperOptions.MaxReplicaLag"/> (<c>Seconds_Behind_Master</c>, or replication stopped) makes it unavailable;
-/// back in bounds makes it available again. Transitions are logged.
+/// back in bounds makes it available again. Verdicts go to <see cref="ReplicaHealth"/>, which logs transitions.
 /// </summary>
 internal sealed class ReplicaMonitor : IDisposable
 {
-    private readonly ServerPool[] _replicas;
+    private readonly ReplicaHealth _health;
     private readonly TimeSpan _maxLag;
-    private readonly ILogger _logger;
-    private readonly Timer _timer;
+    private readonly ScopeEvents _events;
+    private readonly ITimer _timer;
     private readonly SemaphoreSlim _checking = new(1, 1);
     private int _lagUnreadableLogged;
 
-    public ReplicaMonitor(ServerPool[] replicas, TimeSpan maxLag, TimeSpan interval, ILogger logger, SqlHelperTelemetry telemetry)
+    public ReplicaMonitor(ReplicaHealth health, TimeSpan maxLag, TimeSpan interval, ScopeEvents events, TimeProvider time)
     {
-        _replicas = replicas;
+        _health = health;
         _maxLag = maxLag;
-        _logger = logger;
-        telemetry.ObserveReplicas(() => replicas.Count(static r => r.IsAvailable));
-        _timer = new Timer(static state => _ = ((ReplicaMonitor) state!).CheckAllAsync(CancellationToken.None), this, TimeSpan.Zero, interval);
+        _events = events;
+        _timer = time.CreateTimer(static state => _ = ((ReplicaMonitor) state!).CheckAllAsync(CancellationToken.None), this, TimeSpan.Zero, interval);
     }
 
     public async Task CheckAllAsync(CancellationToken cancellationToken)
@@ -32,7 +32,7 @@ internal sealed class ReplicaMonitor : IDisposable
         await _checking.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_replicas.Select(r => CheckAsync(r, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(_health.Replicas.Select((r, i) => CheckAsync(i, r, cancellationToken))).ConfigureAwait(false);
         }
         finally
         {
@@ -42,7 +42,7 @@ internal sealed class ReplicaMonitor : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    private async Task CheckAsync(ServerPool replica, CancellationToken cancellationToken)
+    private async Task CheckAsync(int index, ScopePool replica, CancellationToken cancellationToken)
     {
         bool available;
         TimeSpan? lag = null;
@@ -59,13 +59,7 @@ internal sealed class ReplicaMonitor : IDisposable
             available = false;
             reason = "unreachable: " + SecretRedactor.Redact(ex.Message, replica.Source.ConnectionString);
         }
-        if (replica.SetHealth(available, lag, reason))
-        {
-            if (available)
-                Log.ReplicaAvailable(_logger, replica.Name);
-            else
-                Log.ReplicaUnavailable(_logger, replica.Name, reason!);
-        }
+        _health.Record(index, available, lag, reason);
     }
 
     private async Task<(bool Available, TimeSpan? Lag, string? Reason)> ReadLagAsync(MySqlConnection connection, CancellationToken cancellationToken)
@@ -94,7 +88,7 @@ internal sealed class ReplicaMonitor : IDisposable
             catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.SpecifiedAccessDeniedError or MySqlErrorCode.AccessDenied)
             {
                 if (Interlocked.Exchange(ref _lagUnreadableLogged, 1) == 0)
-                    Log.ReplicaLagUnreadable(_logger, ex.Message);
+                    _events.ReplicaLagUnreadable(ex.Message);
                 return (true, null, null);
             }
         }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using MySqlConnector;
 
-namespace SqlHelpers;
+namespace SqlHelpers.Utilities;
 
 /// <summary>
 /// Keeps passwords out of messages: SqlHelper never shows a connection string, and scrubs any text that came from

@@ -1,0 +1,38 @@
+using MySqlConnector;
+using SqlHelpers.Utilities;
+
+namespace SqlHelpers.Pooling;
+
+/// <summary>
+/// Where a <see cref="ScopePool"/> gets physical connections: MySqlConnector's pool in production
+/// (<see cref="ConnectionSource"/>), a fake in the unit tests of the concurrency core.
+/// </summary>
+internal interface IConnectionSource : IDisposable, IAsyncDisposable
+{
+    /// <summary>Gets the connection string of the pool (with its password): for SqlHelper's own side connections only.</summary>
+    string ConnectionString { get; }
+
+    /// <summary>Gets a description of the server and user, never the password.</summary>
+    string Description { get; }
+
+    /// <summary>Opens a pooled connection; the session is initialised when it is new or was reset.</summary>
+    ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken);
+
+    /// <summary>Returns a connection to the driver's pool (a broken one is discarded there).</summary>
+    ValueTask CloseAsync(MySqlConnection connection, IOBehavior io);
+
+    /// <summary>Resets the session of an open connection and runs the session-init statements again.</summary>
+    ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
+
+    /// <summary>Returns whether the connection still answers.</summary>
+    ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
+
+    /// <summary>Returns the server's id of an open connection (<c>CONNECTION_ID()</c>).</summary>
+    int ConnectionIdOf(MySqlConnection connection);
+
+    /// <summary>Returns whether the connection is still open (not closed by a failure).</summary>
+    bool IsOpen(MySqlConnection connection);
+
+    /// <summary>Closes every idle pooled connection; connections in use are closed instead of pooled when they come back.</summary>
+    ValueTask ClearAsync(IOBehavior io);
+}

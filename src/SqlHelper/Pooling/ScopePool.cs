@@ -1,0 +1,197 @@
+using MySqlConnector;
+using SqlHelpers.Diagnostics;
+using SqlHelpers.Queries;
+using SqlHelpers.Scopes;
+using SqlHelpers.SessionState;
+using SqlHelpers.Transactions;
+using SqlHelpers.Utilities;
+
+namespace SqlHelpers.Pooling;
+
+/// <summary>
+/// Everything about the scopes of one server (the primary, or a replica): admission (the cap, the reserve for nested
+/// scopes, blocking, the acquire timeout and the deadlock verdict), opening from MySqlConnector's pool, liveness and
+/// session reset through its <see cref="SessionTracker"/>, and release. A scope talks to its pool and lease only.
+/// </summary>
+internal sealed class ScopePool : IDisposable, IAsyncDisposable
+{
+    private readonly ScopePoolSettings _settings;
+
+    public ScopePool(string name, bool isReplica, IConnectionSource source, ScopePoolSettings settings, ScopeEvents events, SelfDeadlockDetector? selfDeadlockDetector)
+    {
+        Name = name;
+        IsReplica = isReplica;
+        Source = source;
+        _settings = settings;
+        Events = events;
+        SelfDeadlockDetector = selfDeadlockDetector;
+        MaxConnections = settings.MaxConnections;
+        ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
+        Registry = new ScopeRegistry(settings.MaxConnections);
+        Session = new SessionTracker(settings, source, events, name);
+    }
+
+    /// <summary>Gets the pool's name for messages and metrics: <c>host:port/database</c>, never credentials.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets whether this pool serves read-only scopes on a replica.</summary>
+    public bool IsReplica { get; }
+
+    /// <summary>Gets the cap on connections held by live scopes on this server.</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>Gets how many connections only nested scopes may take.</summary>
+    public int ReservedForNested { get; }
+
+    public IConnectionSource Source { get; }
+
+    public AdmissionGate Gate { get; } = new();
+
+    public ScopeRegistry Registry { get; }
+
+    public ScopeEvents Events { get; }
+
+    public SessionTracker Session { get; }
+
+    public Clock Clock => _settings.Clock;
+
+    /// <summary>Gets the check of parameter objects against the SQL's <c>@names</c>.</summary>
+    public ParameterCheck ParameterCheck => _settings.ParameterCheck;
+
+    /// <summary>Gets the detector of nested scopes waiting on their own flow's locks, or <c>null</c> where it does not apply.</summary>
+    public SelfDeadlockDetector? SelfDeadlockDetector { get; }
+
+    /// <summary>
+    /// The number of held connections below which a scope at <paramref name="depth"/> is admitted:
+    /// <c>MaxConnections - max(0, ReservedForNested - (depth - 1))</c>. Outermost scopes leave the reserve to nested ones,
+    /// one connection fewer per level, which makes nesting up to <c>ReservedForNested + 1</c> deep deadlock-free.
+    /// </summary>
+    public int LimitFor(int depth) => MaxConnections - Math.Max(0, ReservedForNested - (depth - 1));
+
+    /// <summary>
+    /// Admits <paramref name="lease"/> (waiting as the options say) and opens a connection for it. On failure nothing is
+    /// held: the admission slot is given back.
+    /// </summary>
+    /// <exception cref="SqlPoolExhaustedException">No slot could be had.</exception>
+    public async ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
+    {
+        await AdmitAsync(lease, flow, io, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Session.OpenLiveAsync(io, MaxConnections, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives the connection of <paramref name="lease"/> back exactly once: resets its session when the policy says so,
+    /// returns it to MySqlConnector's pool (which discards a broken one) and frees the admission slot.
+    /// </summary>
+    public async ValueTask ReleaseAsync(ScopeLease lease, IOBehavior io)
+    {
+        if (!lease.TryMarkReleased())
+            return;
+        try
+        {
+            if (!lease.IsJoined && lease.Connection is { } connection)
+                await Session.ReturnAsync(lease, connection, io).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Events.ScopeReleaseFailed(lease, ex);
+        }
+        finally
+        {
+            if (!lease.IsJoined)
+                ReleaseAdmission(lease);
+            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
+        }
+    }
+
+    /// <summary>
+    /// Reclaims the lease of a scope that was never disposed (called from its finalizer): reports the leak and returns the
+    /// connection on the thread pool, never on the finalizer thread.
+    /// </summary>
+    public void Reclaim(ScopeLease lease)
+    {
+        Events.ScopeAbandoned(lease, Clock.Since(lease.OpenedMilliseconds), LeakDetector.DescribeSites(lease, Registry.Snapshot()));
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.pool.ReleaseAsync(state.lease, IOBehavior.Synchronous).RunSynchronously(), (pool: this, lease), preferLocal: false);
+    }
+
+    /// <summary>Frees the admission slot of a lease whose open failed or whose connection went back.</summary>
+    public void ReleaseAdmission(ScopeLease lease)
+    {
+        Registry.Remove(lease);
+        Gate.Release();
+    }
+
+    /// <summary>Fails every open waiting for a slot (the helper is being disposed).</summary>
+    public void FailWaiters(Exception exception) => Gate.FailAll(exception);
+
+    public void Dispose() => Source.Dispose();
+
+    public ValueTask DisposeAsync() => Source.DisposeAsync();
+
+    private async ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
+    {
+        var limit = LimitFor(lease.Depth);
+        if (!Gate.TryEnter(limit))
+            await WaitForSlotAsync(lease, flow, limit, io, cancellationToken).ConfigureAwait(false);
+        Registry.Add(lease);
+    }
+
+    private async ValueTask WaitForSlotAsync(ScopeLease lease, IFlowHoldings? flow, int limit, IOBehavior io, CancellationToken cancellationToken)
+    {
+        var allOpenedOnThisThread = true;
+        var heldByThisFlow = flow?.CountHeld(this, out allOpenedOnThisThread) ?? 0;
+        // A synchronous open on the thread that opened every scope of its stack blocks the only code that could release
+        // them: when those scopes alone fill the limit, waiting can never end. Not on a thread-pool thread: there a child
+        // flow (Task.Run) often runs on the very thread its parent used, and the parent may still release. An async flow
+        // cannot tell whether it owns its stack's scopes or inherited them, so it never fails early.
+        if (io == IOBehavior.Synchronous && heldByThisFlow >= limit && allOpenedOnThisThread && !Thread.CurrentThread.IsThreadPoolThread)
+            throw Exhausted(ExhaustionReason.WouldDeadlock, lease, limit, heldByThisFlow);
+        if (!_settings.Blocking)
+            throw Exhausted(ExhaustionReason.NotBlocking, lease, limit, heldByThisFlow);
+
+        var start = Clock.NowMilliseconds;
+        var waiter = Gate.Enqueue(limit);
+        if (!waiter.Task.IsCompleted)
+        {
+            try
+            {
+                var wait = waiter.Task.WaitAsync(_settings.AcquireTimeout, Clock.Time, cancellationToken);
+                if (io == IOBehavior.Synchronous)
+                    wait.GetAwaiter().GetResult();
+                else
+                    await wait.ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (Gate.TryCancel(waiter))
+            {
+                throw Exhausted(ExhaustionReason.TimedOut, lease, limit, flow?.CountHeld(this, out _) ?? 0);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (!Gate.TryCancel(waiter))
+                    Gate.Release();   // admitted in the same instant: give the slot back
+                throw;
+            }
+            catch (TimeoutException)
+            {
+                // Admitted in the same instant the wait timed out: keep the slot.
+            }
+        }
+        waiter.Task.GetAwaiter().GetResult();   // complete here; throws when the helper was disposed while waiting
+        Events.AcquireWaited(Clock.Since(start));
+    }
+
+    private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)
+    {
+        var exception = ExhaustionReport.Create(reason, lease.Depth, limit, heldByThisFlow, Registry.Snapshot(), this, _settings.AcquireTimeout, Clock);
+        Events.PoolExhausted(exception, reason == ExhaustionReason.TimedOut);
+        return exception;
+    }
+}

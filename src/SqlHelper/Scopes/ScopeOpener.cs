@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using SqlHelpers.Diagnostics;
+using SqlHelpers.Pooling;
+using SqlHelpers.Routing;
+using SqlHelpers.Utilities;
+
+namespace SqlHelpers.Scopes;
+
+/// <summary>
+/// Creates scopes and puts them on the calling flow's stack: one open path for both behaviours. A new scope is pushed
+/// while still opening (readers skip it) so that an asynchronous open lands in the caller's flow, then the router
+/// finds it a connection; a failed open leaves nothing held.
+/// </summary>
+internal sealed class ScopeOpener
+{
+    private readonly ScopeStack? _stack;
+    private readonly ScopeRouter _router;
+    private readonly ScopeEvents _events;
+    private readonly Clock _clock;
+    private readonly bool _captureOpenSite;
+    private long _lastScopeId;
+
+    public ScopeOpener(ScopeStack? stack, ScopeRouter router, ScopeEvents events, Clock clock, bool captureOpenSite)
+    {
+        _stack = stack;
+        _router = router;
+        _events = events;
+        _clock = clock;
+        _captureOpenSite = captureOpenSite;
+    }
+
+    /// <summary>Opens a scope synchronously, on the calling flow's stack when <paramref name="push"/> is set.</summary>
+    public SqlScope Open(bool push, ScopePool[] candidates)
+    {
+        var (scope, parent) = Start(push);
+        try
+        {
+            return CompleteAsync(scope, parent, candidates, IOBehavior.Synchronous, CancellationToken.None).RunSynchronously();
+        }
+        catch when (push)
+        {
+            _stack!.Pop(scope);   // same flow, synchronously: the failed scope need not stay linked
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Asynchronously opens a scope. Not an async method: the push must land in the caller's flow; the scope becomes
+    /// visible there when the returned task completes.
+    /// </summary>
+    public ValueTask<SqlScope> OpenAsync(bool push, ScopePool[] candidates, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<SqlScope>(cancellationToken);
+        var (scope, parent) = Start(push);
+        return CompleteAsync(scope, parent, candidates, IOBehavior.Asynchronous, cancellationToken);
+    }
+
+    /// <summary>Opens a scope nested in <paramref name="current"/> that shares the connection of <paramref name="target"/> (by default current's own).</summary>
+    public SqlScope OpenJoined(SqlScope current, SqlScope? target = null)
+    {
+        var owner = (target ?? current).Owner;
+        var lease = NewLease(current, isJoined: true);
+        lease.Pool = owner.Lease.Pool;
+        var scope = new SqlScope(_stack, current, lease, joinTarget: owner);
+        scope.Activate(owner.Lease.Connection!, owner.Lease.ConnectionId ?? 0);
+        _events.ScopeOpened(lease, onReplica: lease.Pool!.IsReplica);
+        current.ChildStarted();
+        _stack?.Push(scope);
+        return scope;
+    }
+
+    private (SqlScope Scope, SqlScope? Parent) Start(bool push)
+    {
+        var parent = push ? _stack!.PeekForPush() : null;
+        var scope = new SqlScope(push ? _stack : null, parent, NewLease(parent, isJoined: false));
+        if (push)
+        {
+            parent?.ChildStarted();
+            _stack!.Push(scope);
+        }
+        return (scope, parent);
+    }
+
+    private async ValueTask<SqlScope> CompleteAsync(SqlScope scope, SqlScope? parent, ScopePool[] candidates, IOBehavior io, CancellationToken cancellationToken)
+    {
+        var lease = scope.Lease;
+        try
+        {
+            var connection = await _router.OpenAsync(lease, parent, candidates, io, cancellationToken).ConfigureAwait(false);
+            scope.Activate(connection, lease.Pool!.Source.ConnectionIdOf(connection));
+        }
+        catch (Exception ex)
+        {
+            scope.MarkFailed();
+            _events.ScopeOpenFailed(lease, ex);
+            throw;
+        }
+        _events.ScopeOpened(lease, onReplica: lease.Pool.IsReplica);
+        return scope;
+    }
+
+    private ScopeLease NewLease(SqlScope? parent, bool isJoined)
+    {
+        var id = Interlocked.Increment(ref _lastScopeId);
+        var lease = new ScopeLease(id, parent?.Lease.FlowId ?? id, (parent?.Depth ?? 0) + 1, _clock.NowMilliseconds,
+            _captureOpenSite ? CaptureOpenSite() : null, isJoined);
+        lease.Activity = _events.StartScopeActivity(lease, parent?.Lease);
+        return lease;
+    }
+
+    /// <summary>The stack of the user code that opened a scope, without SqlHelper's own frames.</summary>
+    private static string CaptureOpenSite()
+    {
+        var frames = new StackTrace(1, fNeedFileInfo: true).GetFrames()
+            .SkipWhile(static f => f.GetMethod()?.DeclaringType?.Assembly == typeof(ScopeOpener).Assembly);
+        return new StackTrace(frames).ToString();
+    }
+}
