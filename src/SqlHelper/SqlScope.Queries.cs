@@ -125,9 +125,15 @@ public sealed partial class SqlScope
         {
             throw selfDeadlock;
         }
+        catch (Exception ex) when (ex is MySqlException or IOException && connection.State != System.Data.ConnectionState.Open)
+        {
+            // Sent, then the connection died (killed, reset, timed out for good): the caller must learn that the outcome
+            // is unknown; nothing is sent again. The driver lets some end-of-stream errors through as a bare IOException.
+            throw ConnectionLost(ex);
+        }
         catch (IOException ex)
         {
-            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
+            throw ConnectionLost(ex);
         }
         finally
         {

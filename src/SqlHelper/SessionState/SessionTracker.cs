@@ -44,8 +44,13 @@ internal sealed class SessionTracker
     /// <summary>Records what a statement about to run on the lease's connection means for its session and for routing.</summary>
     public void OnStatement(ScopeLease owner, string sql, object? param)
     {
-        if (_resetsWhenDirty && !owner.Dirty && !_statements.IsStateFree(sql, param))
-            owner.Dirty = true;
+        if (_resetsWhenDirty && !owner.Dirty)
+        {
+            if (_statements.IsStateFree(sql, param))
+                owner.WatchWarnings();
+            else
+                owner.Dirty = true;
+        }
         if (!owner.Wrote && !StartsWithSelect(sql))
             owner.Wrote = true;
     }
@@ -104,6 +109,7 @@ internal sealed class SessionTracker
         {
             if (_idle is not null && _source.IsOpen(connection))
             {
+                lease.StopWatchingWarnings();
                 var id = _source.ConnectionIdOf(connection);
                 if (await ResetIfDirtyAsync(lease, connection, io).ConfigureAwait(false))
                     _idle.MarkIdle(id, _clock.NowMilliseconds);

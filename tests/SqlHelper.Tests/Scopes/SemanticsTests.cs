@@ -56,10 +56,11 @@ public sealed class SemanticsTests(DatabaseFixture db)
         await using var scope = await helper.OpenAsync();
         var id = await scope.ExecuteScalarAsync<long>("SELECT CONNECTION_ID()");
         await db.KillAsync(id);
-        // The driver notices the closed socket on the next statement; the one after meets a closed connection.
-        await Assert.ThrowsAnyAsync<Exception>(() => scope.ExecuteScalarAsync<long>("SELECT 1"));
+        var sent = await Assert.ThrowsAsync<SqlConnectionLostException>(() => scope.ExecuteScalarAsync<long>("SELECT 1"));
+        Assert.True(sent.OutcomeUnknown);
 
         var ex = await Assert.ThrowsAsync<SqlConnectionLostException>(() => scope.ExecuteScalarAsync<long>("SELECT 1"));
+        Assert.False(ex.OutcomeUnknown);   // found closed before anything was sent
 
         Assert.IsAssignableFrom<SqlHelperException>(ex);
         Assert.True(ex.IsTransient);
