@@ -17,6 +17,7 @@ internal sealed class ConnectionSource : IConnectionSource
 
     private readonly string _sessionInitSql;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly TimeSpan _pingTimeout;
     private MySqlDataSource _dataSource;
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
@@ -36,6 +37,7 @@ internal sealed class ConnectionSource : IConnectionSource
         builder.MaximumPoolSize = (uint) maxConnections;
         builder.MinimumPoolSize = (uint) minIdle;
         ConnectionString = builder.ConnectionString;
+        _pingTimeout = TimeSpan.FromSeconds(Math.Max(1, builder.ConnectionTimeout));
         Description = SecretRedactor.Describe(builder);
         _sessionInitSql = string.Join(";\n", options.SessionInit.Select(static s => s.Trim().TrimEnd(';')));
         _loggerFactory = options.LoggerFactory;
@@ -65,7 +67,22 @@ internal sealed class ConnectionSource : IConnectionSource
             }
             else
             {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                var open = connection.OpenAsync(cancellationToken);
+                if (!open.IsCompleted && cancellationToken.CanBeCanceled)
+                {
+                    try
+                    {
+                        // The driver does not always watch the token while it connects (a server that accepts but never
+                        // greets keeps it until Connect Timeout): stop waiting at once and close the connection later.
+                        await open.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        _ = CloseWhenOpenEndsAsync(open, connection);
+                        throw;
+                    }
+                }
+                await open.ConfigureAwait(false);
             }
             return connection;
         }
@@ -74,6 +91,19 @@ internal sealed class ConnectionSource : IConnectionSource
             await CloseAsync(connection, io).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static async Task CloseWhenOpenEndsAsync(Task open, MySqlConnection connection)
+    {
+        try
+        {
+            await open.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The caller gave up and has been told; only the connection is left to close.
+        }
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     public ValueTask CloseAsync(MySqlConnection connection, IOBehavior io)
@@ -94,8 +124,22 @@ internal sealed class ConnectionSource : IConnectionSource
         await RunSessionInitAsync(connection, io, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken) =>
-        io == IOBehavior.Synchronous ? connection.Ping() : await connection.PingAsync(cancellationToken).ConfigureAwait(false);
+    public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        // A connection the network forgot (packets dropped, nothing refused) would keep a ping waiting for the operating
+        // system's retransmission timeout, minutes: a ping gets Connect Timeout, like an open, and a late one counts as dead.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_pingTimeout);
+        var ping = connection.PingAsync(timeout.Token);
+        try
+        {
+            return io == IOBehavior.Synchronous ? ping.GetAwaiter().GetResult() : await ping.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 
     public int ConnectionIdOf(MySqlConnection connection) => connection.ServerThread;
 
