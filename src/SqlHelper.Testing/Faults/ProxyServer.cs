@@ -104,6 +104,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         try
         {
             await Task.WhenAll(connections.Select(c => c.Completion).Append(_acceptLoop)).WaitAsync(StopTimeout).ConfigureAwait(false);
+            _stopping.Dispose();
         }
         catch (TimeoutException)
         {
