@@ -93,11 +93,11 @@ internal sealed class ConnectionSource : IConnectionSource
         }
     }
 
-    private static async Task CloseWhenOpenEndsAsync(Task open, MySqlConnection connection)
+    private static async Task CloseWhenOpenEndsAsync(Task pending, MySqlConnection connection)
     {
         try
         {
-            await open.ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MySqlException or OperationCanceledException or IOException or InvalidOperationException)
         {
@@ -126,19 +126,26 @@ internal sealed class ConnectionSource : IConnectionSource
 
     public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
-        // A connection the network forgot (packets dropped, nothing refused) would keep a ping waiting for the operating
-        // system's retransmission timeout, minutes: a ping gets Connect Timeout, like an open, and a late one counts as dead.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_pingTimeout);
-        var ping = connection.PingAsync(timeout.Token);
+        // The driver's ping does not watch a token while it waits for the reply, so a connection the network forgot
+        // (packets dropped, nothing refused) would keep it for the operating system's retransmission timeout, minutes.
+        // A ping gets Connect Timeout, like an open; a late one counts as dead and its connection is closed once it ends.
+        var ping = io == IOBehavior.Synchronous ? Task.Run(() => connection.Ping(), CancellationToken.None) : connection.PingAsync(CancellationToken.None);
+        bool alive;
         try
         {
-            return io == IOBehavior.Synchronous ? ping.GetAwaiter().GetResult() : await ping.ConfigureAwait(false);
+            var bounded = ping.WaitAsync(_pingTimeout, cancellationToken);
+            alive = io == IOBehavior.Synchronous ? bounded.GetAwaiter().GetResult() : await bounded.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
+            _ = CloseWhenOpenEndsAsync(ping, connection);
+            if (ex is OperationCanceledException)
+                throw;
             return false;
         }
+        if (!alive)
+            await CloseAsync(connection, io).ConfigureAwait(false);   // broken: the driver discards it
+        return alive;
     }
 
     public int ConnectionIdOf(MySqlConnection connection) => connection.ServerThread;

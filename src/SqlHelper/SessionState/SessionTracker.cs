@@ -69,35 +69,43 @@ internal sealed class SessionTracker
     /// </summary>
     public async ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
     {
-        var connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
-        if (_idle is null)
-            return connection;
         for (var attempt = 0; ; attempt++)
         {
+            MySqlConnection connection;
+            try
+            {
+                connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MySqlException ex) when (attempt == 0 && IsPooledSessionResetTimeout(ex))
+            {
+                // MySqlConnector's reset on open (SessionReset=Always) met a pooled connection the network forgot. Its idle
+                // siblings are likely gone too: drop them all and open once more, on a fresh connection.
+                _events.DeadConnectionReplaced(_poolName, 0, TimeSpan.Zero);
+                await _source.ClearAsync(io).ConfigureAwait(false);
+                continue;
+            }
+            if (_idle is null)
+                return connection;
+
             var id = _source.ConnectionIdOf(connection);
-            var now = _clock.NowMilliseconds;
-            var idle = _idle.IdleMilliseconds(id, now);
+            var idle = _idle.IdleMilliseconds(id, _clock.NowMilliseconds);
             if (idle is { } known && known < _pingAfterIdleMilliseconds)
                 return connection;
             _events.ConnectionPinged();
-            bool alive;
-            try
-            {
-                alive = await _source.PingAsync(connection, io, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await _source.CloseAsync(connection, io).ConfigureAwait(false);
-                throw;
-            }
-            if (alive || attempt >= maxAttempts)
+            if (await _source.PingAsync(connection, io, cancellationToken).ConfigureAwait(false))
                 return connection;
+            if (attempt >= maxAttempts)
+                throw new SqlConnectionLostException(id, _poolName, outcomeUnknown: false, innerException: null);
+            // Dead (the ping closed it): its idle siblings may be dead for the same reason, so they go too.
             _idle.Forget(id);
             _events.DeadConnectionReplaced(_poolName, id, TimeSpan.FromMilliseconds(idle ?? 0));
-            await _source.CloseAsync(connection, io).ConfigureAwait(false);   // broken: MySqlConnector discards it
-            connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
+            await _source.ClearAsync(io).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The driver's "Connect Timeout expired" caused by its own command timing out: a reused session that did not answer its reset.</summary>
+    private static bool IsPooledSessionResetTimeout(MySqlException exception) =>
+        exception.ErrorCode == MySqlErrorCode.UnableToConnectToHost && exception.InnerException is MySqlException { ErrorCode: MySqlErrorCode.CommandTimeoutExpired };
 
     /// <summary>
     /// Gives a lease's connection back: under <see cref="SessionResetPolicy.WhenDirty"/> resets the session first when the
