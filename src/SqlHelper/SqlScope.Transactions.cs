@@ -79,6 +79,7 @@ public sealed partial class SqlScope
     private async ValueTask<MySqlTransaction> BeginTransactionCoreAsync(IOBehavior io, IsolationLevel isolationLevel, CancellationToken cancellationToken)
     {
         ThrowIfNotLive();
+        Owner.ThrowIfStreamOpen();
         if (Transaction is not null)
         {
             throw new InvalidOperationException(IsJoined && !_transactionOwner

@@ -90,6 +90,8 @@ internal sealed class RowStream<T> : OpenResult
     /// <summary>Reads the next row; a lost connection becomes <see cref="SqlConnectionLostException"/> as for any statement.</summary>
     public async ValueTask<bool> MoveNextAsync(IOBehavior io, CancellationToken cancellationToken)
     {
+        // MySqlConnector's ReadAsync does not look at the token while rows are already buffered: check it per row.
+        cancellationToken.ThrowIfCancellationRequested();
         bool read;
         var connection = _scope.Owner.Lease.Connection!;
         try
