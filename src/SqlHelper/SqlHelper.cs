@@ -125,15 +125,20 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <summary>
     /// Opens a scope that either takes its own connection (<see cref="ScopeOption.RequiresNew"/>, as <see cref="Open()"/>)
     /// or joins <see cref="Current"/> (<see cref="ScopeOption.Required"/>): same connection and transaction, nothing taken
-    /// from the pool, and disposing it ends neither.
+    /// from the pool, and disposing it ends neither. <see cref="ScopeOption.Nested"/> joins too and sets a savepoint in the
+    /// current scope's transaction: the scope's commit releases it, its rollback or a dispose without commit rolls back to it.
     /// </summary>
     /// <param name="option">Whether to join the current scope.</param>
     /// <returns>The open scope; dispose it.</returns>
     /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ScopeOption.Nested"/> and <see cref="Current"/> has no transaction in progress.</exception>
+    /// <exception cref="SqlConnectionLostException"><see cref="ScopeOption.Nested"/> and the current scope's connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
     public SqlScope Open(ScopeOption option)
     {
         ThrowIfDisposed();
+        if (option == ScopeOption.Nested && Current is { } enclosing)
+            return OpenSavepoint(enclosing);
         return option == ScopeOption.Required && Current is { } current ? _opener.OpenJoined(current) : Open();
     }
 
@@ -158,10 +163,14 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The open scope; dispose it.</returns>
     /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ScopeOption.Nested"/> and <see cref="Current"/> has no transaction in progress.</exception>
+    /// <exception cref="SqlConnectionLostException"><see cref="ScopeOption.Nested"/> and the current scope's connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
     public ValueTask<SqlScope> OpenAsync(ScopeOption option, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        if (option == ScopeOption.Nested && Current is { } enclosing)
+            return OpenSavepointAsync(enclosing, cancellationToken);
         return option == ScopeOption.Required && Current is { } current
             ? ValueTask.FromResult(_opener.OpenJoined(current))
             : OpenAsync(cancellationToken);

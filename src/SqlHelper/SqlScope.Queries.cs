@@ -121,19 +121,9 @@ public sealed partial class SqlScope
         {
             return await statement(connection, new Statement(sql, param, Transaction, cancellationToken), io).ConfigureAwait(false);
         }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
         {
-            throw selfDeadlock;
-        }
-        catch (Exception ex) when (ex is MySqlException or IOException && connection.State != System.Data.ConnectionState.Open)
-        {
-            // Sent, then the connection died (killed, reset, timed out for good): the caller must learn that the outcome
-            // is unknown; nothing is sent again. The driver lets some end-of-stream errors through as a bare IOException.
-            throw ConnectionLost(ex);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
+            throw failure;
         }
         finally
         {
@@ -141,11 +131,25 @@ public sealed partial class SqlScope
         }
     }
 
+    /// <summary>
+    /// Returns what to throw instead of a statement's failure, or <c>null</c> to let it through: the self-deadlock the guard
+    /// interrupted, or a lost connection (sent, then the connection died: the outcome is unknown; nothing is sent again;
+    /// the driver lets some end-of-stream errors through as a bare IOException). Reading a stream's rows uses it too.
+    /// </summary>
+    internal Exception? StatementFailure(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard) => exception switch
+    {
+        MySqlException ex when guard?.Translate(ex) is { } selfDeadlock => selfDeadlock,
+        MySqlException or IOException when connection.State != System.Data.ConnectionState.Open => ConnectionLost(exception),
+        IOException => ConnectionLost(exception),
+        _ => null,
+    };
+
     /// <summary>Checks the call, records what the statement means for session state and routing, and returns the connection.</summary>
     private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
+        Owner.ThrowIfStreamOpen();
         var owner = Owner._lease;
         var pool = owner.Pool!;
         pool.ParameterCheck.Validate(sql, param);

@@ -79,6 +79,7 @@ public sealed partial class SqlScope
     private async ValueTask<MySqlTransaction> BeginTransactionCoreAsync(IOBehavior io, IsolationLevel isolationLevel, CancellationToken cancellationToken)
     {
         ThrowIfNotLive();
+        Owner.ThrowIfStreamOpen();
         if (Transaction is not null)
         {
             throw new InvalidOperationException(IsJoined && !_transactionOwner
@@ -106,6 +107,11 @@ public sealed partial class SqlScope
 
     private async ValueTask EndTransactionCoreAsync(IOBehavior io, bool commit, CancellationToken cancellationToken)
     {
+        if (IsSavepoint)
+        {
+            await EndSavepointCoreAsync(io, commit, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var transaction = OwnTransaction(commit ? "Commit" : "Rollback");
         try
         {
@@ -137,6 +143,7 @@ public sealed partial class SqlScope
         var transaction = Transaction ?? throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()}: no transaction is in progress on this scope. Call BeginTransaction first.");
         if (!_transactionOwner)
             throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()} here: this scope joined an enclosing scope whose transaction it is. {operation} through the enclosing scope.");
+        Owner.ThrowIfStreamOpen();
         Owner.LiveConnection();
         return transaction;
     }

@@ -179,6 +179,8 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
     private async ValueTask EndAsync(IOBehavior io)
     {
+        await CloseOpenResultsAsync(io).ConfigureAwait(false);
+        await RollbackSavepointOnEndAsync(io).ConfigureAwait(false);
         var command = _command;
         _command = null;
         if (command is not null)
