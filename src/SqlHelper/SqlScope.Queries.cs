@@ -134,13 +134,14 @@ public sealed partial class SqlScope
     /// <summary>
     /// Returns what to throw instead of a statement's failure, or <c>null</c> to let it through: the self-deadlock the guard
     /// interrupted, or a lost connection (sent, then the connection died: the outcome is unknown; nothing is sent again;
-    /// the driver lets some end-of-stream errors through as a bare IOException). Reading a stream's rows uses it too.
+    /// the driver lets some end-of-stream errors through as a bare IOException, and a reset while sending as a bare
+    /// SocketException). Reading a stream's rows uses it too.
     /// </summary>
     internal Exception? StatementFailure(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard) => exception switch
     {
         MySqlException ex when guard?.Translate(ex) is { } selfDeadlock => selfDeadlock,
         MySqlException or IOException when connection.State != System.Data.ConnectionState.Open => ConnectionLost(exception),
-        IOException => ConnectionLost(exception),
+        IOException or System.Net.Sockets.SocketException => ConnectionLost(exception),
         _ => null,
     };
 

@@ -34,13 +34,9 @@ public sealed partial class SqlScope
             else
                 await transaction.SaveAsync(savepoint.Name, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is MySqlException or IOException && connection.State != System.Data.ConnectionState.Open)
+        catch (Exception ex) when (StatementFailure(ex, connection, guard: null) is { } failure)
         {
-            throw ConnectionLost(ex);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
+            throw failure;
         }
         lock (owner._savepointLock)
             (owner._savepoints ??= []).Add(savepoint);
@@ -60,13 +56,9 @@ public sealed partial class SqlScope
         {
             await SendSavepointEndAsync(savepoint, commit, io, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is MySqlException or IOException && connection.State != System.Data.ConnectionState.Open)
+        catch (Exception ex) when (StatementFailure(ex, connection, guard: null) is { } failure)
         {
-            throw ConnectionLost(ex);
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);
+            throw failure;
         }
     }
 

@@ -84,7 +84,7 @@ public sealed partial class SqlScope
         {
             throw new InvalidOperationException(IsJoined && !_transactionOwner
                 ? "This scope joined an enclosing scope that already has a transaction in progress; its commands run in that transaction. Commit or roll back through the enclosing scope."
-                : "A transaction is already in progress on this scope. Commit or roll it back before beginning another (savepoints are not supported).");
+                : "A transaction is already in progress on this scope. Commit or roll it back before beginning another, or open a savepoint scope with Open(ScopeOption.Nested).");
         }
         var connection = Owner.LiveConnection();
         MySqlTransaction transaction;
@@ -94,9 +94,9 @@ public sealed partial class SqlScope
                 ? connection.BeginTransaction(isolationLevel)
                 : await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (StatementFailure(ex, connection, guard: null) is { } failure)
         {
-            throw ConnectionLost(ex);
+            throw failure;
         }
         Owner._lease.Transaction = transaction;
         _transactionOwner = true;
@@ -131,9 +131,9 @@ public sealed partial class SqlScope
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (StatementFailure(ex, Owner._lease.Connection!, guard: null) is { } failure)
         {
-            throw ConnectionLost(ex);
+            throw failure;   // a commit whose connection died: whether it committed is unknown (OutcomeUnknown)
         }
     }
 
