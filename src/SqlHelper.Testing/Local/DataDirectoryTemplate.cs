@@ -27,6 +27,21 @@ internal static class DataDirectoryTemplate
         return template;
     }
 
+    /// <summary>Gets a new path for a template of another kind (<paramref name="kind"/>, e.g. <c>galera</c>), named like these so that a
+    /// later process deletes it when this one was killed before its exit handler ran.</summary>
+    public static string NewTemplatePath(string kind) =>
+        Path.Combine(Path.GetTempPath(), Prefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + kind + "-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>Copies a folder and everything in it.</summary>
+    public static void Copy(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source))
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        foreach (var directory in Directory.EnumerateDirectories(source))
+            Copy(directory, Path.Combine(target, Path.GetFileName(directory)));
+    }
+
     private static async Task<string> GetTemplateAsync(ServerBinary binary, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -76,15 +91,6 @@ internal static class DataDirectoryTemplate
             if (attempt == 2)
                 throw new InvalidOperationException($"Initialising a data directory with {Path.GetFileName(program)} failed with exit code {exitCode}. Its output ends with:\n{Tail(output)}");
         }
-    }
-
-    private static void Copy(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.EnumerateFiles(source))
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        foreach (var directory in Directory.EnumerateDirectories(source))
-            Copy(directory, Path.Combine(target, Path.GetFileName(directory)));
     }
 
     private static void DeleteAll()
