@@ -118,12 +118,9 @@ public sealed class MySqlTestCluster : IAsyncDisposable, IDisposable
         for (var attempt = 1; ; attempt++)
         {
             var layout = ClusterLayout.Pick(options.NodeCount);
-            var nodeIds = Enumerable.Range(0, options.NodeCount).Select(_ => Guid.NewGuid()).ToList();
-            List<LocalServerProcess> processes = [];
+            var processes = await GaleraNodeFactory.PrepareAllAsync(environment, templates, layout, options, cancellationToken).ConfigureAwait(false);
             try
             {
-                for (var i = 0; i < options.NodeCount; i++)
-                    processes.Add(await GaleraNodeFactory.PrepareAsync(environment, templates, layout, nodeIds, i, options, cancellationToken).ConfigureAwait(false));
                 await GaleraNodeFactory.StartAllAsync(processes, cancellationToken).ConfigureAwait(false);
                 var adminPassword = "Adm1n-" + Guid.NewGuid().ToString("N")[..16];
                 var cluster = new MySqlTestCluster(layout, processes, options, adminPassword);

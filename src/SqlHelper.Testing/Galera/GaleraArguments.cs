@@ -46,6 +46,8 @@ internal static class GaleraArguments
             "--wsrep-sst-method=rsync",
             "--binlog-format=ROW",
             "--innodb-autoinc-lock-mode=2",
+            // A 16 MiB redo log instead of 96 MiB: the template, and so every node's copy of it, is about 40 MiB instead of 120.
+            "--innodb-log-file-size=16M",
         ];
     }
 

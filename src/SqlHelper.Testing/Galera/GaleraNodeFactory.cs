@@ -7,12 +7,33 @@ namespace SqlHelpers.Testing.Galera;
 /// <summary>Makes a cluster's node processes from the Galera template and starts them together.</summary>
 internal static class GaleraNodeFactory
 {
+    /// <summary>Makes every node's folder and process (see <see cref="PrepareAsync"/>), in parallel; none is started.</summary>
+    public static async Task<List<LocalServerProcess>> PrepareAllAsync(GaleraEnvironment environment, (string Template, string PlainTemplate) templates,
+        ClusterLayout layout, MySqlTestClusterOptions options, CancellationToken cancellationToken)
+    {
+        var nodeIds = layout.Hosts.Select(_ => Guid.NewGuid()).ToList();
+        var preparations = Enumerable.Range(0, layout.Hosts.Count)
+            .Select(i => Task.Run(() => PrepareAsync(environment, templates, layout, nodeIds, i, options, cancellationToken), cancellationToken))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(preparations).ConfigureAwait(false);
+            return [.. preparations.Select(preparation => preparation.Result)];
+        }
+        catch
+        {
+            foreach (var preparation in preparations.Where(preparation => preparation.IsCompletedSuccessfully))
+                await preparation.Result.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Makes node <paramref name="index"/>'s folder: a copy of the Galera template, a saved primary view naming every node
     /// (so the nodes form their component together, with no state transfer), owned by the <c>mysql</c> account when the
     /// tests run as root. The process is made but not started.
     /// </summary>
-    public static async Task<LocalServerProcess> PrepareAsync(GaleraEnvironment environment, (string Template, string PlainTemplate) templates,
+    private static async Task<LocalServerProcess> PrepareAsync(GaleraEnvironment environment, (string Template, string PlainTemplate) templates,
         ClusterLayout layout, IReadOnlyList<Guid> nodeIds, int index, MySqlTestClusterOptions options, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), "sqlhelper-mysqld-" + Guid.NewGuid().ToString("N")[..10]);
