@@ -66,7 +66,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
     /// <summary>Gets the server's version, e.g. <c>10.11.6-MariaDB-0+deb12u1</c>, once it has started.</summary>
     public string Version { get; private set; } = "";
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning => !_disposed && _process is { HasExited: false };
 
     public string ErrorLogPath => Path.Combine(Directory, "error.log");
 

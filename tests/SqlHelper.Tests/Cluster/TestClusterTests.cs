@@ -194,6 +194,35 @@ public sealed class TestClusterTests(ClusterFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task DisposeAsync_OfASecondTwoNodeCluster_StopsEveryNodeAndDeletesItsFolder()
+    {
+        // Given a second, smaller cluster (the templates are made: this is the start time of any later cluster)
+        var watch = Stopwatch.StartNew();
+        var second = await MySqlTestCluster.StartAsync(new MySqlTestClusterOptions { NodeCount = 2 });
+        var start = watch.Elapsed;
+        var folders = second.Nodes.Select(node => Path.GetDirectoryName(node.DataDirectory)!).ToList();
+        try
+        {
+            Assert.Equal(2, second.Nodes.Count);
+            Assert.Equal(2, (await second.Nodes[1].GetStatusAsync()).ClusterSize);
+            Assert.NotEqual(Cluster.ClusterName, second.ClusterName);
+            Assert.All(folders, folder => Assert.True(Directory.Exists(folder), folder));
+        }
+        finally
+        {
+            // When it is disposed
+            await second.DisposeAsync();
+        }
+
+        // Then its nodes are gone, folders and all, and the shared cluster is untouched
+        Assert.All(folders, folder => Assert.False(Directory.Exists(folder), folder));
+        Assert.All(second.Nodes, node => Assert.False(node.IsRunning));
+        await Assert.ThrowsAsync<MySqlException>(() => ClusterFixture.ScalarAsync(second.Nodes[0].ConnectionString, "SELECT 1"));
+        Assert.Equal(3, (await Cluster.Nodes[0].GetStatusAsync()).ClusterSize);
+        output.WriteLine($"A second cluster (2 nodes, templates made) started and synced in {start.TotalSeconds:0.00} s.");
+    }
+
+    [Fact]
     public async Task StartAsync_NodeCountOutOfRange_ThrowsArgumentException()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => MySqlTestCluster.StartAsync(new MySqlTestClusterOptions { NodeCount = 0 }));
