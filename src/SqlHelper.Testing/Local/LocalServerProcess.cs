@@ -187,12 +187,22 @@ internal sealed class LocalServerProcess : IAsyncDisposable
     public Task StopAsync(CancellationToken cancellationToken) => StopAsync(StopGrace, cancellationToken);
 
     /// <summary>Kills the server outright (SIGKILL, with any child process such as a state transfer script), waits for it to exit and keeps its data.</summary>
+    /// <exception cref="TimeoutException">The process was still there 30 s after SIGKILL.</exception>
     public async Task KillAsync(CancellationToken cancellationToken)
     {
         if (_process is not { HasExited: false } process)
             return;
         Kill(process);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(StopGrace);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Binary.Name} (process {process.Id}) on {BindAddress}:{Port} was still there {StopGrace.TotalSeconds:0} s after SIGKILL.");
+        }
     }
 
     /// <summary>

@@ -230,5 +230,16 @@ public sealed class TestClusterTests(ClusterFixture fixture, ITestOutputHelper o
         await Assert.ThrowsAsync<ArgumentException>(() => MySqlTestCluster.StartAsync(new MySqlTestClusterOptions { NodeCount = MySqlTestCluster.MaxNodeCount + 1 }));
     }
 
+    [Fact]
+    public async Task StartAsync_GaleraProviderMissing_FailsWithAMessageThatSaysWhatToInstall()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => MySqlTestCluster.StartAsync(new MySqlTestClusterOptions { ProviderPath = "/nonexistent/libgalera_smm.so" }));
+
+        Assert.Contains("/nonexistent/libgalera_smm.so does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("apt-get install -y mariadb-server galera-4 rsync", error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
+    }
+
     private static string NewTableName() => "c_" + Guid.NewGuid().ToString("N")[..12];
 }
