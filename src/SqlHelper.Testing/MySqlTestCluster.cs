@@ -97,9 +97,9 @@ public sealed class MySqlTestCluster : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Asynchronously starts a cluster: every node from a copy of one Galera data directory, all at once, so that they form
-    /// their primary component together without a state transfer (about 2 s, plus about a second for the first cluster of
-    /// a process, which makes that data directory); then waits until <c>wsrep_cluster_size</c> is the node count and every
-    /// node is synced, and creates the test database and users, which replicate to every node.
+    /// their primary component together without a state transfer (a few seconds; the first cluster of a process also makes
+    /// that data directory); then waits until <c>wsrep_cluster_size</c> is the node count and every node is synced, and
+    /// creates the test database and users, which replicate to every node.
     /// </summary>
     /// <param name="options">The options; <c>null</c> for the defaults.</param>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>

@@ -75,7 +75,7 @@ internal sealed class GaleraEnvironment
         {
             throw new InvalidOperationException(
                 "MySqlTestCluster starts local MariaDB Galera nodes, and this machine lacks " + string.Join("; ", missing) +
-                $". Install them (on Debian or Ubuntu, as root: {InstallHint}; ./build.sh test does this). A container backend does not exist yet.");
+                $". Install what is missing (on Debian or Ubuntu, as root: {InstallHint}; ./build.sh test does this); a container backend does not exist yet.");
         }
         return new GaleraEnvironment(binary, provider);
     }
