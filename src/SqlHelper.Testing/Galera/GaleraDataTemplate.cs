@@ -9,7 +9,8 @@ namespace SqlHelpers.Testing.Galera;
 /// seqno, in <c>grastate.dat</c> and in InnoDB. Every node of a test cluster starts from a copy of it, so the nodes have
 /// the same state, form their primary component together without any state transfer, and a node restarted after a crash
 /// catches up by a short incremental transfer (IST) instead of copying everything. The first cluster of a process makes
-/// it from the plain template (about a second); it is deleted when the process exits, or by the nodes' watchdogs.
+/// it from the plain template (about a second); it is deleted when the process exits, or by its own watchdog and the
+/// nodes' when the process is killed.
 /// </summary>
 internal static class GaleraDataTemplate
 {
@@ -69,6 +70,7 @@ internal static class GaleraDataTemplate
             await node.StopAsync(cancellationToken).ConfigureAwait(false);    // a clean stop writes the seqno to grastate.dat
             Directory.Move(data, template);
             GaleraState.StripForTemplate(template);
+            await ServerWatchdog.WatchFolderAsync(template).ConfigureAwait(false);
             return (template, plain);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

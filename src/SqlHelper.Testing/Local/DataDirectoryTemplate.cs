@@ -6,8 +6,8 @@ namespace SqlHelpers.Testing.Local;
 /// <summary>
 /// Fresh data directories for local servers. The first one a process needs is initialised (mariadb-install-db, or
 /// mysqld --initialize-insecure) into a template; every server then gets a copy, which takes a fraction of a second
-/// instead of seconds. The template is deleted when the process exits, or by a server's watchdog when it is killed; one
-/// left all the same is deleted by the next process that makes one.
+/// instead of seconds. The template is deleted when the process exits, or by its own watchdog and the servers' when it
+/// is killed; one left all the same is deleted by the next process that makes one.
 /// </summary>
 internal static class DataDirectoryTemplate
 {
@@ -52,6 +52,7 @@ internal static class DataDirectoryTemplate
             DeleteLeftovers();
             var template = Path.Combine(Path.GetTempPath(), Prefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
             await InitializeAsync(binary, template, cancellationToken).ConfigureAwait(false);
+            await ServerWatchdog.WatchFolderAsync(template).ConfigureAwait(false);
             Templates[binary.Path] = template;
             return template;
         }

@@ -40,6 +40,15 @@ internal static class ServerWatchdog
         fi
         """;
 
+    /// <summary>
+    /// Starts a watchdog that only deletes <paramref name="folder"/> (a data directory template) once the test process is
+    /// gone. The exit handlers delete templates too, but the test host can be killed while they run, or after every
+    /// server's own watchdog has ended.
+    /// </summary>
+    /// <param name="folder">The folder to delete.</param>
+    public static Task WatchFolderAsync(string folder) =>
+        StartAsync(Environment.ProcessId, folder, []);   // "the server" is the test process itself: nothing to stop, only the folder to delete
+
     /// <summary>Starts the watchdog of one server process.</summary>
     /// <param name="serverProcessId">The server's process id.</param>
     /// <param name="directory">The server's folder, deleted once the test process is gone.</param>
