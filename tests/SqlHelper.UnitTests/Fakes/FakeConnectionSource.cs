@@ -33,6 +33,9 @@ internal sealed class FakeConnectionSource : IConnectionSource
     /// <summary>Gets or sets the exception every open throws (after any hold) while it is set.</summary>
     public Exception? OpenFailure { get; set; }
 
+    /// <summary>Gets or sets the exception the next open throws (after any hold), once; it is cleared when thrown.</summary>
+    public Exception? NextOpenFailure { get; set; }
+
     /// <summary>Gets or sets the exception every session reset throws while it is set.</summary>
     public Exception? ResetFailure { get; set; }
 
@@ -106,8 +109,9 @@ internal sealed class FakeConnectionSource : IConnectionSource
         lock (_lock)
         {
             _opens++;
-            if (OpenFailure is { } failure)
+            if ((NextOpenFailure ?? OpenFailure) is { } failure)
             {
+                NextOpenFailure = null;
                 _log.Add("open failed");
                 throw failure;
             }

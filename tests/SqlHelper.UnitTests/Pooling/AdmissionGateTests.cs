@@ -2,6 +2,7 @@ using SqlHelpers.Pooling;
 
 namespace SqlHelpers.UnitTests.Pooling;
 
+[Collection(StressCollection.Name)]
 public sealed class AdmissionGateTests
 {
     [Fact]
@@ -140,7 +141,7 @@ public sealed class AdmissionGateTests
     {
         // Given, each round, one held slot and one waiter; When one thread releases the slot while another cancels the
         // waiter, as ScopePool does on cancellation (give the slot back when the waiter was admitted in the same instant)
-        const int rounds = 2000;
+        const int rounds = 500;
         var gate = new AdmissionGate();
         var cancelled = 0;
         var admitted = 0;
@@ -180,7 +181,7 @@ public sealed class AdmissionGateTests
             }
         });
 
-        await Task.WhenAll(releaser, canceller).Bounded();
+        await TestTime.AllBounded([releaser, canceller]);
 
         Assert.Equal(rounds, cancelled + admitted);
         Assert.Equal(0, gate.Held);
@@ -193,7 +194,7 @@ public sealed class AdmissionGateTests
     {
         const int limit = 3;
         const int threads = 8;
-        const int rounds = 500;
+        const int rounds = 300;
         var gate = new AdmissionGate();
         var inside = 0;
         var maxInside = 0;
@@ -211,7 +212,7 @@ public sealed class AdmissionGateTests
             }
         }));
 
-        await Task.WhenAll(workers).Bounded();
+        await TestTime.AllBounded(workers);
 
         Assert.InRange(maxInside, 1, limit);
         Assert.Equal(0, gate.Held);
