@@ -8,7 +8,8 @@ namespace SqlHelpers.UnitTests.Fakes;
 /// A connection source with no server behind it. It hands out unopened <see cref="MySqlConnection"/> objects, each with a
 /// fake server connection id, and pools them like MySqlConnector: a connection closed alive goes back idle and is handed
 /// out again with the same id; a dead one is discarded. Tests can make opens or resets fail, hold opens until they let
-/// them go (to stage races), and kill connections so that their ping says dead. Every call is counted and logged in order.
+/// them go (to stage races), and kill connections so that their ping says dead. Clearing drops the idle connections, and
+/// connections in use when it happened are discarded when they come back. Every call is counted and logged in order.
 /// </summary>
 internal sealed class FakeConnectionSource : IConnectionSource
 {
@@ -17,8 +18,10 @@ internal sealed class FakeConnectionSource : IConnectionSource
     private readonly Stack<MySqlConnection> _idle = new();
     private readonly HashSet<MySqlConnection> _inUse = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<int> _dead = [];
+    private readonly Dictionary<MySqlConnection, int> _generations = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _log = [];
     private OpenHold? _hold;
+    private int _generation;
     private int _lastId;
     private int _opens;
     private int _closes;
@@ -121,6 +124,7 @@ internal sealed class FakeConnectionSource : IConnectionSource
                 _ids.Add(connection, ++_lastId);
             }
             _inUse.Add(connection);
+            _generations[connection] = _generation;
             _log.Add($"open {_ids[connection]}");
             return connection;
         }
@@ -134,7 +138,7 @@ internal sealed class FakeConnectionSource : IConnectionSource
             if (!_inUse.Remove(connection))
                 throw new InvalidOperationException($"Connection {_ids[connection]} was closed twice.");
             var id = _ids[connection];
-            if (_dead.Contains(id))
+            if (_dead.Contains(id) || _generations[connection] != _generation)
             {
                 _log.Add($"close {id} discarded");
             }
@@ -188,6 +192,7 @@ internal sealed class FakeConnectionSource : IConnectionSource
         lock (_lock)
         {
             _clears++;
+            _generation++;
             _log.Add("clear");
             _idle.Clear();
         }

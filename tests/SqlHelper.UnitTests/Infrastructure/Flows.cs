@@ -18,6 +18,13 @@ internal static class Flows
     }
 
     /// <summary>Runs <paramref name="work"/> on the thread pool in a fresh flow that inherits no ambient scope.</summary>
+    public static Task RunDetached(Action work)
+    {
+        using (ExecutionContext.SuppressFlow())
+            return Task.Run(work);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the thread pool in a fresh flow that inherits no ambient scope.</summary>
     public static Task<T> RunDetached<T>(Func<T> work)
     {
         using (ExecutionContext.SuppressFlow())
