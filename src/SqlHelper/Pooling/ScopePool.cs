@@ -175,8 +175,9 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                if (!Gate.TryCancel(waiter))
-                    Gate.Release();   // admitted in the same instant: give the slot back
+                // Admitted in the same instant: give the slot back. Failed in that instant by the helper's disposal: it has none.
+                if (!Gate.TryCancel(waiter) && waiter.Task.IsCompletedSuccessfully)
+                    Gate.Release();
                 throw;
             }
             catch (TimeoutException)

@@ -190,6 +190,34 @@ public sealed class AcquireTests
     }
 
     [Fact]
+    public async Task OpenAsync_CancelledInTheInstantTheHelperIsDisposed_GivesBackNoSlotItNeverHad()
+    {
+        // A cancellation callback registered after the open queued runs before the open's own (newest first): the helper's
+        // disposal fails the queued waiter, then the cancellation wakes the open, which finds its waiter gone from the queue
+        // although it was never admitted. The thread pool may win the race the other way now and then, so it runs a few rounds.
+        for (var round = 0; round < 10; round++)
+        {
+            // Given the only connection held, and an open of another flow queued with a token
+            var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+            var held = await db.Helper.OpenAsync();
+            using var cancellation = new CancellationTokenSource();
+            var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync(cancellation.Token));
+            await db.Time.WaitForTimerAsync();
+            using var disposeFirst = cancellation.Token.Register(() => db.Helper.Dispose());
+
+            // When the token is cancelled and the helper disposed in the same instant
+            await cancellation.CancelAsync();
+
+            // Then the open fails either way, and the held scope still counts as the one held connection
+            var ex = await Record.ExceptionAsync(() => waiting.Bounded());
+            Assert.True(ex is OperationCanceledException or ObjectDisposedException, $"round {round}: {ex}");
+            Assert.Equal(1, db.Stats.HeldConnections);
+            await held.DisposeAsync();
+            Assert.Equal(0, db.Stats.HeldConnections);
+        }
+    }
+
+    [Fact]
     public async Task Statistics_WaitsTimeoutsAndScopes_AreCountedInFakeTime()
     {
         // Given two connections, one reserved for nested scopes (outermost scopes get one)
