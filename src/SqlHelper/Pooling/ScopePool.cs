@@ -159,7 +159,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
 
         var start = Clock.NowMilliseconds;
         var waiter = Gate.Enqueue(limit);
-        if (!waiter.Task.IsCompleted)
+        var waited = !waiter.Task.IsCompleted;   // admitted at once (into the reserve, or a slot freed meanwhile): not a wait
+        if (waited)
         {
             try
             {
@@ -186,7 +187,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
             }
         }
         waiter.Task.GetAwaiter().GetResult();   // complete here; throws when the helper was disposed while waiting
-        Events.AcquireWaited(Clock.Since(start));
+        if (waited)
+            Events.AcquireWaited(Clock.Since(start));
     }
 
     private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)
