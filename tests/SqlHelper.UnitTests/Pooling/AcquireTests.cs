@@ -3,19 +3,19 @@ namespace SqlHelpers.UnitTests.Pooling;
 /// <summary>Waiting for a connection: the acquire timeout in fake time, cancellation, non-blocking mode, helper disposal.</summary>
 public sealed class AcquireTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AcquireTimeout = TimeSpan.FromSeconds(5);
 
     [Fact]
     public async Task OpenAsync_PoolFull_TimesOutExactlyWhenFakeTimePassesAcquireTimeout()
     {
         // Given the only connection held by another flow and an open queued behind it
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         await using var held = await db.Helper.OpenAsync();
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
         await db.Time.WaitForTimerAsync();
 
         // When fake time reaches one tick short of the timeout, Then the open still waits
-        db.Time.Advance(Timeout - TimeSpan.FromTicks(1));
+        db.Time.Advance(AcquireTimeout - TimeSpan.FromTicks(1));
         Assert.False(waiting.IsCompleted);
 
         // When the last tick passes, Then it fails as timed out, not as a deadlock, and holds nothing
@@ -38,12 +38,12 @@ public sealed class AcquireTests
     [Fact]
     public async Task OpenAsync_SlotFreedOneMillisecondBeforeAcquireTimeout_GetsTheConnectionAndRecordsTheFakeWait()
     {
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var held = await db.Helper.OpenAsync();
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
         await db.Time.WaitForTimerAsync();
 
-        db.Time.Advance(Timeout - TimeSpan.FromMilliseconds(1));
+        db.Time.Advance(AcquireTimeout - TimeSpan.FromMilliseconds(1));
         await held.DisposeAsync();
         await using var scope = await waiting.Bounded();
         db.Time.Advance(TimeSpan.FromMinutes(1));   // the timeout's timer is gone with the wait
@@ -51,7 +51,7 @@ public sealed class AcquireTests
         Assert.False(scope.IsDisposed);
         var stats = db.Stats;
         Assert.Equal(1, stats.AcquireWaits);
-        Assert.Equal(Timeout - TimeSpan.FromMilliseconds(1), stats.TotalAcquireWait);
+        Assert.Equal(AcquireTimeout - TimeSpan.FromMilliseconds(1), stats.TotalAcquireWait);
         Assert.Equal(0, stats.AcquireTimeouts);
         Assert.Equal(0, stats.PoolExhaustions);
         Assert.Equal(1, stats.HeldConnections);
@@ -62,7 +62,7 @@ public sealed class AcquireTests
     public async Task OpenAsync_CancelledWhileQueued_FreesItsPlaceSoTheNextWaiterGetsTheReleasedSlot()
     {
         // Given the only connection held, and two opens of other flows queued: the first cancellable, then another
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var held = await db.Helper.OpenAsync();
         using var cancellation = new CancellationTokenSource();
         var cancelled = Flows.RunDetached(async () =>
@@ -117,7 +117,7 @@ public sealed class AcquireTests
     public async Task OpenAsync_WhileAnotherOpenIsInTheSource_WaitsForThatSlotAndGetsItWhenReleased()
     {
         // Given an open held inside the source: it counts as held and shows as opening
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var hold = db.Source.HoldOpens();
         var first = Flows.RunDetached(async () => await db.Helper.OpenAsync());
         await hold.WaitForArrivalAsync();
@@ -174,7 +174,7 @@ public sealed class AcquireTests
     [Fact]
     public async Task DisposeHelper_OpenWaiting_FailsItWithObjectDisposedAndItHoldsNothing()
     {
-        var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var held = await db.Helper.OpenAsync();
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
         await db.Time.WaitForTimerAsync();
@@ -198,7 +198,7 @@ public sealed class AcquireTests
         for (var round = 0; round < 10; round++)
         {
             // Given the only connection held, and an open of another flow queued with a token
-            var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+            var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
             var held = await db.Helper.OpenAsync();
             using var cancellation = new CancellationTokenSource();
             var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync(cancellation.Token));
@@ -221,7 +221,7 @@ public sealed class AcquireTests
     public async Task Statistics_WaitsTimeoutsAndScopes_AreCountedInFakeTime()
     {
         // Given two connections, one reserved for nested scopes (outermost scopes get one)
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 2; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 2; o.AcquireTimeout = AcquireTimeout; });
         var outer = await db.Helper.OpenAsync();
         var nested = await db.Helper.OpenAsync();
         var stats = db.Stats;
@@ -241,7 +241,7 @@ public sealed class AcquireTests
         // And another waits out its whole timeout
         var timingOut = Flows.RunDetached(async () => await db.Helper.OpenAsync());
         await db.Time.WaitForTimerAsync();
-        db.Time.Advance(Timeout);
+        db.Time.Advance(AcquireTimeout);
         await Assert.ThrowsAsync<SqlPoolExhaustedException>(() => timingOut.Bounded());
 
         // Then

@@ -141,7 +141,7 @@ public sealed class AdmissionGateTests
     {
         // Given, each round, one held slot and one waiter; When one thread releases the slot while another cancels the
         // waiter, as ScopePool does on cancellation (give the slot back when the waiter was admitted in the same instant)
-        const int rounds = 500;
+        const int rounds = 300;
         var gate = new AdmissionGate();
         var cancelled = 0;
         var admitted = 0;

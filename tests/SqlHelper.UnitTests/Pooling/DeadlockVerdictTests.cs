@@ -7,14 +7,14 @@ namespace SqlHelpers.UnitTests.Pooling;
 /// </summary>
 public sealed class DeadlockVerdictTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AcquireTimeout = TimeSpan.FromSeconds(5);
 
     [Theory]
     [InlineData(1)]   // no reserve: the nested scope's limit is the one connection the outer scope holds
     [InlineData(2)]   // one reserved: the third level's limit is both connections, held by the two levels above
     public async Task Open_SyncOnOwnThreadWhoseStackHoldsEverySlot_ThrowsWouldDeadlockAtOnce(int maxConnections)
     {
-        await using var db = FakeDb.Create(o => { o.MaxConnections = maxConnections; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = maxConnections; o.AcquireTimeout = AcquireTimeout; });
 
         var (ex, currentDepthAfter) = await Flows.RunOnOwnThread(() =>
         {
@@ -46,20 +46,18 @@ public sealed class DeadlockVerdictTests
     public async Task Open_SyncOnOwnThreadWhileAnotherFlowHoldsASlot_WaitsAndTimesOutWithoutVerdict()
     {
         // Given three connections (one reserved for nested scopes), one held by another flow, two by this thread's stack
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 3; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 3; o.AcquireTimeout = AcquireTimeout; });
         await using var other = await Flows.RunDetached(async () => await db.Helper.OpenAsync()).Bounded();
-        using var twoHeld = new SemaphoreSlim(0);
         var third = Flows.RunOnOwnThread(() =>
         {
             using var outer = db.Helper.Open();
             using var nested = db.Helper.Open();
-            twoHeld.Release();
             return Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open());
         });
 
         // When the third level waits out its timeout
         await db.Time.WaitForTimerAsync();
-        db.Time.Advance(Timeout);
+        db.Time.Advance(AcquireTimeout);
 
         // Then it timed out: the other flow could have released
         var ex = await third.Bounded();
@@ -73,13 +71,13 @@ public sealed class DeadlockVerdictTests
     public async Task Open_SyncInChildFlowOnOwnThread_WaitsAndTimesOutWithWouldDeadlockFalse()
     {
         // Given the parent flow holding the only connection
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         await using var parent = await db.Helper.OpenAsync();
 
         // When a child flow on a thread of its own (not a pool thread, but not the thread that opened its stack) opens
         var child = Flows.RunOnOwnThread(() => Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open()));
         await db.Time.WaitForTimerAsync();
-        db.Time.Advance(Timeout);
+        db.Time.Advance(AcquireTimeout);
 
         // Then it waited, since its parent may release, and its timeout names no verdict
         var ex = await child.Bounded();
@@ -96,12 +94,12 @@ public sealed class DeadlockVerdictTests
     [Fact]
     public async Task Open_SyncInChildFlowOnThreadPool_WaitsAndTimesOutWithWouldDeadlockFalse()
     {
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         await using var parent = await db.Helper.OpenAsync();
 
         var child = Task.Run(() => Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open()));
         await db.Time.WaitForTimerAsync();
-        db.Time.Advance(Timeout);
+        db.Time.Advance(AcquireTimeout);
 
         var ex = await child.Bounded();
         Assert.False(ex.WouldDeadlock);
@@ -112,7 +110,7 @@ public sealed class DeadlockVerdictTests
     [Fact]
     public async Task Open_SyncInChildFlowOnOwnThread_GetsTheConnectionWhenTheParentReleasesIt()
     {
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var parent = await db.Helper.OpenAsync();
         var child = Flows.RunOnOwnThread(() =>
         {
@@ -132,12 +130,12 @@ public sealed class DeadlockVerdictTests
     public async Task OpenAsync_OwnStackHoldsEverySlot_WaitsAndTimesOutWithWouldDeadlockFalse()
     {
         // An async flow cannot tell whether it opened its stack's scopes or inherited them: it never fails early.
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         await using var outer = await db.Helper.OpenAsync();
 
         var nested = db.Helper.OpenAsync().AsTask();
         await db.Time.WaitForTimerAsync();
-        db.Time.Advance(Timeout);
+        db.Time.Advance(AcquireTimeout);
 
         var ex = await Assert.ThrowsAsync<SqlPoolExhaustedException>(() => nested.Bounded());
         Assert.False(ex.WouldDeadlock);
@@ -150,14 +148,14 @@ public sealed class DeadlockVerdictTests
     public async Task Open_SyncOnThreadPoolThreadWhoseStackHoldsEverySlot_WaitsInsteadOfFailingEarly()
     {
         // A child flow often runs on the very pool thread its parent used, so a pool thread never gets the verdict.
-        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = Timeout; });
+        await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var flow = Flows.RunDetached(() =>
         {
             using var outer = db.Helper.Open();
             return Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open());
         });
         await db.Time.WaitForTimerAsync();
-        db.Time.Advance(Timeout);
+        db.Time.Advance(AcquireTimeout);
 
         var ex = await flow.Bounded();
         Assert.False(ex.WouldDeadlock);
