@@ -106,9 +106,10 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         }
         finally
         {
+            // Closed before the slot is freed: the scope the slot goes to must not be counted open alongside this one.
+            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
             if (!lease.IsJoined)
                 ReleaseAdmission(lease);
-            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
         }
     }
 

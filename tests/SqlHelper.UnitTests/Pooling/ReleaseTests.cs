@@ -48,6 +48,37 @@ public sealed class ReleaseTests
     }
 
     [Fact]
+    public async Task Release_ManyFlowsNestingTwoDeep_NeverCountsMoreScopesOpenThanConnections()
+    {
+        // A released slot goes to the next scope at once, on another thread: the released scope must already be counted
+        // closed by then. The overlap needs two threads at the same instant, so it runs enough rounds to meet it.
+        const int maxConnections = 4;
+        for (var round = 0; round < 20; round++)
+        {
+            // Given 200 flows, each nesting two scopes, over four connections
+            await using var db = FakeDb.Create(o => { o.MaxConnections = maxConnections; o.AcquireTimeout = TimeSpan.FromHours(1); });
+
+            async Task FlowAsync()
+            {
+                await using var outer = await db.Helper.OpenAsync();
+                await Task.Yield();
+                await using var inner = await db.Helper.OpenAsync();
+                await Task.Yield();
+            }
+
+            // When they all run at once
+            await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Flows.RunDetached(FlowAsync))).Bounded();
+
+            // Then no more scopes were ever counted open than there are connections
+            var stats = db.Stats;
+            Assert.True(stats.PeakOpenScopes <= maxConnections, $"round {round}: PeakOpenScopes was {stats.PeakOpenScopes}");
+            Assert.Equal(400, stats.ScopesOpened);
+            Assert.Equal(0, stats.OpenScopes);
+            Assert.Equal(0, stats.HeldConnections);
+        }
+    }
+
+    [Fact]
     public async Task Dispose_Twice_SecondDoesNothing()
     {
         await using var db = FakeDb.Create();
