@@ -106,9 +106,10 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         }
         finally
         {
+            // Closed before the slot is freed: the scope the slot goes to must not be counted open alongside this one.
+            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
             if (!lease.IsJoined)
                 ReleaseAdmission(lease);
-            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
         }
     }
 
@@ -159,7 +160,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
 
         var start = Clock.NowMilliseconds;
         var waiter = Gate.Enqueue(limit);
-        if (!waiter.Task.IsCompleted)
+        var waited = !waiter.Task.IsCompleted;   // admitted at once (into the reserve, or a slot freed meanwhile): not a wait
+        if (waited)
         {
             try
             {
@@ -175,8 +177,9 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                if (!Gate.TryCancel(waiter))
-                    Gate.Release();   // admitted in the same instant: give the slot back
+                // Admitted in the same instant: give the slot back. Failed in that instant by the helper's disposal: it has none.
+                if (!Gate.TryCancel(waiter) && waiter.Task.IsCompletedSuccessfully)
+                    Gate.Release();
                 throw;
             }
             catch (TimeoutException)
@@ -185,7 +188,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
             }
         }
         waiter.Task.GetAwaiter().GetResult();   // complete here; throws when the helper was disposed while waiting
-        Events.AcquireWaited(Clock.Since(start));
+        if (waited)
+            Events.AcquireWaited(Clock.Since(start));
     }
 
     private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)
