@@ -163,16 +163,19 @@ internal sealed class FakeConnectionSource : IConnectionSource
         return default;
     }
 
-    public ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
+        bool alive;
         lock (_lock)
         {
             _pings++;
             var id = _ids[connection];
-            var alive = !_dead.Contains(id);
+            alive = !_dead.Contains(id);
             _log.Add($"ping {id} {(alive ? "alive" : "dead")}");
-            return new ValueTask<bool>(alive);
         }
+        if (!alive)
+            await CloseAsync(connection, io);   // the contract: a connection that does not answer is closed by the ping
+        return alive;
     }
 
     public int ConnectionIdOf(MySqlConnection connection)

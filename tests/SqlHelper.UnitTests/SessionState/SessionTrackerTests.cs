@@ -54,9 +54,10 @@ public sealed class SessionTrackerTests
         // When a scope opens
         await using var scope = await db.Helper.OpenAsync();
 
-        // Then the dead connection was pinged, closed (and so discarded) and replaced; the scope only ever had the new one
+        // Then the dead connection was pinged, closed (and so discarded), its idle siblings dropped, and replaced; the scope
+        // only ever had the new one
         Assert.Equal(
-            ["open 1", "ping 1 alive", "close 1", "open 1", "ping 1 dead", "close 1 discarded", "open 2", "ping 2 alive"],
+            ["open 1", "ping 1 alive", "close 1", "open 1", "ping 1 dead", "close 1 discarded", "clear", "open 2", "ping 2 alive"],
             db.Source.Log);
         Assert.Equal(2, Assert.Single(db.Helper.GetOpenScopes()).ConnectionId);
         Assert.Contains("connection 2", scope.ToString(), StringComparison.Ordinal);
