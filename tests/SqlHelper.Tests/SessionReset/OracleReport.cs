@@ -60,7 +60,7 @@ internal sealed class OracleReport
         foreach (var (key, example) in ResetLeftovers)
             text.AppendLine($"  a reset did not restore {key}  (after: {example})");
         foreach (var example in CleanDiagnosticsExamples)
-            text.AppendLine("  clean statement left diagnostics: " + example);
+            text.AppendLine("  FLAGGED clean statement left a warning: " + example);
         foreach (var (error, (count, example)) in CleanErrors.OrderByDescending(static e => e.Value.Count).Take(12))
             text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {count,5} clean executions failed with: {error}  (e.g. {example})");
         foreach (var leak in Leaks.Take(40))
