@@ -41,18 +41,24 @@ internal sealed class SessionTracker
             _idle = new IdleTable(settings.MaxConnections);
     }
 
-    /// <summary>Records what a statement about to run on the lease's connection means for its session and for routing.</summary>
+    /// <summary>
+    /// Records what a statement about to run on the lease's connection means for its session (under
+    /// <see cref="SessionResetPolicy.WhenDirty"/>) and for read-your-writes routing: one classifier decides both.
+    /// </summary>
     public void OnStatement(ScopeLease owner, string sql, object? param)
     {
-        if (_resetsWhenDirty && !owner.Dirty)
-        {
-            if (_statements.IsStateFree(sql, param))
-                owner.WatchWarnings();
-            else
-                owner.Dirty = true;
-        }
-        if (!owner.Wrote && !StartsWithSelect(sql))
+        var needSession = _resetsWhenDirty && !owner.Dirty;
+        if (!needSession && owner.Wrote)
+            return;
+        var effects = _statements.Analyze(sql, param);
+        if ((effects & StatementEffects.Writes) != 0)
             owner.Wrote = true;
+        if (!needSession)
+            return;
+        if ((effects & StatementEffects.ChangesSession) != 0)
+            owner.Dirty = true;
+        else
+            owner.WatchWarnings();
     }
 
     /// <summary>The user took the raw connection or command: what runs on it is out of sight, so assume the worst.</summary>
@@ -160,12 +166,5 @@ internal sealed class SessionTracker
                 await _source.ClearAsync(io).ConfigureAwait(false);
             return false;
         }
-    }
-
-    /// <summary>Whether the statement is a plain read (read-your-writes routing treats anything else as a write).</summary>
-    private static bool StartsWithSelect(string sql)
-    {
-        var text = sql.AsSpan().TrimStart();
-        return text.Length > 6 && text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !char.IsLetterOrDigit(text[6]);
     }
 }
