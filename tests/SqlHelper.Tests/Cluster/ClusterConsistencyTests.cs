@@ -43,7 +43,7 @@ public sealed class ClusterConsistencyTests(ClusterFixture fixture, ITestOutputH
                         var n = await scope.ExecuteScalarAsync<int>($"SELECT n FROM {table} WHERE id = 1 FOR UPDATE");
                         await Task.Delay(2);
                         await scope.ExecuteAsync($"UPDATE {table} SET n = @n WHERE id = 1", new { n = n + 1 });
-                    });
+                    }, maxRetries: 200);   // every increment of two flows conflicts: far more retries than the default
                 }
             }
             await Task.WhenAll(Task.Run(() => Flow(a)), Task.Run(() => Flow(b)));
