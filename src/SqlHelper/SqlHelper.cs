@@ -85,7 +85,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         var replicaMax = _options.ReplicaMaxConnections ?? _options.MaxConnections;
         ScopePool[] replicas = [.. validated.Replicas.Select(replica => new ScopePool(PoolName(replica), isReplica: true,
             createSource(replica, _options, replicaMax, 0), Settings(replicaMax), _events, selfDeadlockDetector: null))];
-        _router = new ScopeRouter(primary, replicas, _events, _options, _clock);
+        // Cluster nodes: one pool per node, the first standing in for the primary (statistics, warm-up).
+        ScopePool[] nodes = [.. validated.Nodes.Select((node, i) => i == 0 ? primary : new ScopePool(PoolName(node), isReplica: false,
+            createSource(node, _options, _options.MaxConnections, _options.MinIdle), Settings(_options.MaxConnections), _events,
+            _options.SelfDeadlockDetectionDelay == Timeout.InfiniteTimeSpan ? null : new SelfDeadlockDetector(node.ConnectionString, _options.SelfDeadlockDetectionDelay, _events)))];
+        _router = new ScopeRouter(primary, replicas, nodes, _events, _options, _clock);
         _opener = new ScopeOpener(_stack, _router, _events, _clock, _options.CaptureOpenSite);
         if (_options.LeakDetectionThreshold is { } threshold)
             _leakDetector = new LeakDetector([.. _router.AllPools], threshold, _events, _clock);

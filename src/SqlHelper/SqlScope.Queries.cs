@@ -137,7 +137,15 @@ public sealed partial class SqlScope
     /// the driver lets some end-of-stream errors through as a bare IOException, and a reset while sending as a bare
     /// SocketException). Reading a stream's rows uses it too.
     /// </summary>
-    internal Exception? StatementFailure(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard) => exception switch
+    internal Exception? StatementFailure(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard)
+    {
+        // A cluster node that is not (or no longer) prepared: keep new scopes off it at once, not after the next check.
+        if (exception is MySqlException { ErrorCode: MySqlErrorCode.UnknownCommand } notPrepared && Owner._lease.Pool is { ReportFailure: { } report } pool)
+            report(pool, notPrepared);
+        return Translate(exception, connection, guard);
+    }
+
+    private Exception? Translate(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard) => exception switch
     {
         MySqlException ex when guard?.Translate(ex) is { } selfDeadlock => selfDeadlock,
         MySqlException or IOException when connection.State != System.Data.ConnectionState.Open => ConnectionLost(exception),

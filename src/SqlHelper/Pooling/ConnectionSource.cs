@@ -39,7 +39,9 @@ internal sealed class ConnectionSource : IConnectionSource
         ConnectionString = builder.ConnectionString;
         _pingTimeout = TimeSpan.FromSeconds(Math.Max(1, builder.ConnectionTimeout));
         Description = SecretRedactor.Describe(builder);
-        _sessionInitSql = string.Join(";\n", options.SessionInit.Select(static s => s.Trim().TrimEnd(';')));
+        // CausalReads: reads wait until the node has applied what the cluster committed before them (Galera only).
+        IEnumerable<string> init = options.CausalReads ? [.. options.SessionInit, "SET SESSION wsrep_sync_wait = 1"] : options.SessionInit;
+        _sessionInitSql = string.Join(";\n", init.Select(static s => s.Trim().TrimEnd(';')));
         _loggerFactory = options.LoggerFactory;
         _dataSource = Build();
     }

@@ -37,6 +37,12 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// <summary>Gets whether this pool serves read-only scopes on a replica.</summary>
     public bool IsReplica { get; }
 
+    /// <summary>
+    /// Gets or sets where a scope reports that this server refused it as not ready (a cluster node's error 1047); set by the
+    /// router for cluster nodes, so a scope never reaches past its pool.
+    /// </summary>
+    public Action<ScopePool, MySqlException>? ReportFailure { get; set; }
+
     /// <summary>Gets the cap on connections held by live scopes on this server.</summary>
     public int MaxConnections { get; }
 
