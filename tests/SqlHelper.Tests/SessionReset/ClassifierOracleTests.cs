@@ -34,7 +34,7 @@ public sealed class ClassifierOracleTests(DatabaseFixture db, ITestOutputHelper 
             await _schema.DropAsync();
     }
 
-    [Fact]
+    [OracleFact]
     public async Task Oracle_GeneratedStatementsUnderEverySqlMode_NoneClassedCleanChangesTheSession()
     {
         var report = await new ClassifierOracle(db, Schema, _mariaDb).RunAsync(Seed, Statements, TimeSpan.MaxValue);
@@ -42,7 +42,7 @@ public sealed class ClassifierOracleTests(DatabaseFixture db, ITestOutputHelper 
         AssertSound(report, complete: true);
     }
 
-    [Fact]
+    [OracleFact]
     [Trait("Category", "Soak")]
     public async Task Oracle_Soak_ManyMoreStatementsFromARandomSeed_NoneClassedCleanChangesTheSession()
     {
