@@ -15,7 +15,9 @@ namespace SqlHelpers.SessionState;
 /// </summary>
 /// <remarks>
 /// Under <see cref="SessionResetPolicy.Always"/> MySqlConnector resets every session when it is taken from its pool, which
-/// also proves it alive; this tracker then only remembers what scopes wrote, for read-your-writes routing.
+/// also proves it alive; this tracker then only remembers what scopes wrote, for read-your-writes routing. With
+/// <see cref="SqlHelperOptions.CausalReads"/> no session is reset in place (a reset Galera session ignores
+/// <c>wsrep_sync_wait</c>): one that needs a reset is closed instead, under Always every one.
 /// </remarks>
 internal sealed class SessionTracker
 {
@@ -130,6 +132,12 @@ internal sealed class SessionTracker
                 else
                     _idle.Forget(id);
             }
+            else if (_source.ResetsByReconnecting && _source.IsOpen(connection))
+            {
+                // Always, with sessions that cannot be reset in place: no session reaches a second scope.
+                await _source.DiscardAsync(connection, io).ConfigureAwait(false);
+                _events.SessionReset();
+            }
         }
         finally
         {
@@ -137,7 +145,7 @@ internal sealed class SessionTracker
         }
     }
 
-    /// <summary>Resets a dirty session; returns <c>false</c> when it could not, and the connection must not be reused.</summary>
+    /// <summary>Resets a dirty session; returns <c>false</c> when the connection must not be reused (it could not be reset, or it was replaced).</summary>
     private async ValueTask<bool> ResetIfDirtyAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io)
     {
         if (!lease.Dirty && lease.Transaction?.Connection is null)
@@ -153,6 +161,12 @@ internal sealed class SessionTracker
                     transaction.Dispose();
                 else
                     await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+            if (_source.ResetsByReconnecting)
+            {
+                await _source.DiscardAsync(connection, io).ConfigureAwait(false);
+                _events.SessionReset();
+                return false;
             }
             await _source.ResetSessionAsync(connection, io, CancellationToken.None).ConfigureAwait(false);
             _events.SessionReset();
