@@ -1,6 +1,5 @@
 using System.Globalization;
 using SqlHelpers.Queries;
-using SqlHelpers.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace SqlHelpers.Tests.SessionReset;
@@ -11,8 +10,8 @@ namespace SqlHelpers.Tests.SessionReset;
 /// (see <see cref="ClassifierOracle"/>). Also measures what the classifier cannot see (triggers, views, statement
 /// diagnostics) for docs/session-reset.md.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class ClassifierOracleTests(DatabaseFixture db, ITestOutputHelper output) : IAsyncLifetime
+[Collection(OracleCollection.Name)]
+public sealed class ClassifierOracleTests(OracleServerFixture db, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Seed = 13_2024;
     private const int Statements = 10_000;
@@ -109,6 +108,7 @@ public sealed class ClassifierOracleTests(DatabaseFixture db, ITestOutputHelper 
 
     private void AssertSound(OracleReport report, bool complete)
     {
+        Assert.True(report.Deaths.Count == 0, $"The oracle's server died {report.Deaths.Count} times (restarted each time):\n{string.Join("\n", report.Deaths)}");
         Assert.True(report.Leaks.Count == 0, $"{report.Leaks.Count} statements classed clean changed the session:\n{string.Join("\n", report.Leaks.Take(40))}");
         Assert.True(report.UnflaggedWrites.Count == 0, $"{report.UnflaggedWrites.Count} statements classed non-writing wrote:\n{string.Join("\n", report.UnflaggedWrites.Take(20))}");
         Assert.True(report.PlainNotClean.Count == 0, $"Plain parameterised statements not classed clean:\n{string.Join("\n", report.PlainNotClean.Take(20))}");

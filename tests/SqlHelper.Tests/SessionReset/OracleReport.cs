@@ -26,6 +26,9 @@ internal sealed class OracleReport
     /// <summary>Gets how often each error (its first 60 characters) failed a state-free statement.</summary>
     public Dictionary<string, (int Count, string Example)> CleanErrors { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets each death of the server: the statement it was running, the sql_mode, and the end of its error log.</summary>
+    public List<string> Deaths { get; } = [];
+
     /// <summary>Gets each state-free statement that changed session state: statement, mode and what changed.</summary>
     public List<string> Leaks { get; } = [];
 
@@ -63,6 +66,8 @@ internal sealed class OracleReport
             text.AppendLine("  FLAGGED clean statement left a warning: " + example);
         foreach (var (error, (count, example)) in CleanErrors.OrderByDescending(static e => e.Value.Count).Take(12))
             text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {count,5} clean executions failed with: {error}  (e.g. {example})");
+        foreach (var death in Deaths)
+            text.AppendLine("  SERVER DEATH " + death);
         foreach (var leak in Leaks.Take(40))
             text.AppendLine("  LEAK " + leak);
         foreach (var write in UnflaggedWrites.Take(20))

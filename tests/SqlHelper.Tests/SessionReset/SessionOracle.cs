@@ -38,6 +38,9 @@ internal sealed class SessionOracle : IAsyncDisposable
     /// <summary>Gets how many times the session was reset.</summary>
     public int Resets { get; private set; }
 
+    /// <summary>Gets or sets whether a statement, snapshot or reset found the connection closed afterwards (killed, or the server died); the caller clears it.</summary>
+    public bool ConnectionLost { get; set; }
+
     public static async Task<SessionOracle> OpenAsync(string connectionString, string database, bool mariaDb)
     {
         var builder = new MySqlConnectionStringBuilder(connectionString) { Pooling = false, AllowUserVariables = true, DefaultCommandTimeout = 30 };
@@ -139,7 +142,7 @@ internal sealed class SessionOracle : IAsyncDisposable
             {
             }
         }
-        catch (MySqlException ex)
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException)
         {
             session["snapshot error"] = ex.Message;
             if (_connection.State != System.Data.ConnectionState.Open)
@@ -153,11 +156,20 @@ internal sealed class SessionOracle : IAsyncDisposable
     private static string Text(MySqlDataReader reader, int i) =>
         reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture) ?? "";
 
+    /// <summary>Replaces a closed connection; when the server does not answer, the new one stays closed and every later call fails until it does.</summary>
     private void Reopen()
     {
+        ConnectionLost = true;
         _connection.Dispose();
         _connection = new MySqlConnection(_connectionString);
-        _connection.Open();
+        try
+        {
+            _connection.Open();
+        }
+        catch (MySqlException)
+        {
+            // the server is down: the oracle checks it, starts it again and resets this session
+        }
     }
 
     private async Task PrepareSnapshotAsync()
