@@ -222,6 +222,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             SessionResetsSkipped = counters.SessionResetsSkipped,
             ConnectionPings = counters.ConnectionPings,
             DeadConnectionsReplaced = counters.DeadConnectionsReplaced,
+            DiagnosticsClears = counters.DiagnosticsClears,
             MaxConnections = _options.MaxConnections,
             HeldConnections = _router.Primary.Gate.Held,
             ReplicaHeldConnections = _router.Health.Replicas.Sum(static r => r.Gate.Held),
