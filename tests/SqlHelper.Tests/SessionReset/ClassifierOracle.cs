@@ -17,6 +17,11 @@ internal sealed class ClassifierOracle(OracleServerFixture db, OracleSchema sche
     /// <summary>How many server deaths a run survives (each is reported with its statement) before it stops.</summary>
     private const int MaxDeaths = 3;
 
+    /// <summary>The warning planted before a statement that should empty the warning list (1292, quoting <see cref="PlantedText"/>).</summary>
+    private const string PlantWarning = "DO CAST('oracle-planted' AS SIGNED)";
+
+    private const string PlantedText = "oracle-planted";
+
     /// <summary>Gets the sql_modes every state-free statement runs under (<c>default</c> is the server's global sql_mode).</summary>
     public IReadOnlyList<string> Modes => mariaDb ? ["default", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI", "ORACLE"] : ["default", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI"];
 
@@ -53,6 +58,10 @@ internal sealed class ClassifierOracle(OracleServerFixture db, OracleSchema sche
                     baseline = oracle.Snapshot();
                     sinceRefill = 0;
                 }
+                // Every third statement said to empty the warning list runs after a planted warning, which must then be gone.
+                var checkClear = clean && DiagnosticsClearing.ClearsFirst(statement.Sql, effects) && i % 3 == 0;
+                if (checkClear)
+                    oracle.Execute(PlantWarning, OracleParameters.For(0));
                 var started = stopwatch.Elapsed;
                 var error = oracle.Execute(statement.Sql, OracleParameters.For(i));
                 var executed = stopwatch.Elapsed;
@@ -69,6 +78,12 @@ internal sealed class ClassifierOracle(OracleServerFixture db, OracleSchema sche
                 report.SnapshotTime += stopwatch.Elapsed - executed;
                 var changes = after.SessionChanges(baseline);
                 Record(report, modeReport, statement, effects, error, after, changes, after.DataChanges(baseline));
+                if (checkClear)
+                {
+                    report.ClearClaimsChecked++;
+                    if (after.Diagnostics.Any(static d => d.Contains(PlantedText, StringComparison.Ordinal)))
+                        report.WrongClearClaims.Add($"[{Modes[m]}] {statement.Sql}");
+                }
                 if (changes.Count > 0 || statement.ForceReset)
                 {
                     await oracle.ResetAsync(sqlMode);
@@ -125,6 +140,7 @@ internal sealed class ClassifierOracle(OracleServerFixture db, OracleSchema sche
             statements.Add((statement, effects));
             report.Generated++;
             report.GeneratedClean += clean ? 1 : 0;
+            report.GeneratedClearing += DiagnosticsClearing.ClearsFirst(statement.Sql, effects) ? 1 : 0;
             var (total, cleanCount) = report.Shapes.GetValueOrDefault(statement.Shape);
             report.Shapes[statement.Shape] = (total + 1, cleanCount + (clean ? 1 : 0));
             if (statement.Shape == "plain" && effects != StatementEffects.None && (effects != StatementEffects.Writes || !IsWrite(statement.Sql)))
