@@ -102,7 +102,11 @@ public sealed class OracleServerFixture : IAsyncLifetime
         stream.Seek(Math.Min(_logOffset, stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         var lines = reader.ReadToEnd().Split('\n');
-        return string.Join('\n', lines.TakeLast(60));
+        // From the crash report's first line ("... got signal 11 ;") when there is one: it names the signal, and the query
+        // follows the stack trace.
+        var crash = Array.FindLastIndex(lines, static l => l.Contains("got signal", StringComparison.Ordinal));
+        var shown = crash >= 0 ? lines.Skip(crash).Take(80) : lines.TakeLast(60);
+        return string.Join('\n', shown.Select(static l => l.Length > 600 ? l[..600] + " ..." : l));
     }
 
     private long LogLength() => Server.ErrorLogPath is { } path && File.Exists(path) ? new FileInfo(path).Length : 0;
