@@ -166,7 +166,7 @@ internal sealed class FakeConnectionSource : IConnectionSource
     public ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
         lock (_lock)
-            _log.Add($"clear {_ids[connection]}");
+            _log.Add($"clear warnings {_ids[connection]}");
         return default;
     }
 
