@@ -120,7 +120,7 @@ public sealed partial class SqlScope
         try
         {
             if (clearDiagnostics)
-                await Owner._lease.Pool!.Session.ClearInheritedDiagnosticsAsync(Owner._lease, connection, io, cancellationToken).ConfigureAwait(false);
+                await ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
             return await statement(connection, new Statement(sql, param, Transaction, cancellationToken), io).ConfigureAwait(false);
         }
         catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
@@ -130,6 +130,23 @@ public sealed partial class SqlScope
         finally
         {
             guard?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Empties the previous borrower's warnings before this scope's first use of its connection (see
+    /// <see cref="SessionState.SessionTracker.OnStatement"/>). A connection lost meanwhile is reported as lost before the scope's own
+    /// statement was sent: its outcome is known.
+    /// </summary>
+    internal async ValueTask ClearInheritedDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Owner._lease.Pool!.Session.ClearInheritedDiagnosticsAsync(Owner._lease, connection, io, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is MySqlException or IOException or System.Net.Sockets.SocketException) && connection.State != ConnectionState.Open)
+        {
+            throw ConnectionLost(ex, outcomeUnknown: false);
         }
     }
 

@@ -91,7 +91,7 @@ public sealed partial class SqlScope
         try
         {
             if (Owner._lease.InheritsDiagnostics)
-                await Owner._lease.Pool!.Session.ClearInheritedDiagnosticsAsync(Owner._lease, connection, io, cancellationToken).ConfigureAwait(false);
+                await Owner.ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
             transaction = io == IOBehavior.Synchronous
                 ? connection.BeginTransaction(isolationLevel)
                 : await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);

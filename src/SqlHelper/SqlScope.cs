@@ -151,7 +151,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         var owner = Owner._lease;
         SessionTracker.OnRawAccess(owner);
         if (owner.InheritsDiagnostics && owner.Connection is { } connection)
-            owner.Pool!.Session.ClearInheritedDiagnosticsAsync(owner, connection, IOBehavior.Synchronous, CancellationToken.None).RunSynchronously();
+            Owner.ClearInheritedDiagnosticsAsync(connection, IOBehavior.Synchronous, CancellationToken.None).RunSynchronously();
     }
 
     internal void Activate(MySqlConnection connection, int connectionId)
