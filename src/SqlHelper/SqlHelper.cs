@@ -225,6 +225,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             SessionResetsSkipped = counters.SessionResetsSkipped,
             ConnectionPings = counters.ConnectionPings,
             DeadConnectionsReplaced = counters.DeadConnectionsReplaced,
+            DiagnosticsClears = counters.DiagnosticsClears,
             MaxConnections = _options.MaxConnections,
             HeldConnections = HeldOnWritePools,
             AvailableClusterNodes = _router.Nodes.States.Count(static s => s.IsAvailable),

@@ -48,6 +48,13 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of pooled connections found dead by such a ping and replaced before any statement ran on them.</summary>
     public long DeadConnectionsReplaced { get; init; }
 
+    /// <summary>
+    /// Gets the number of times SqlHelper emptied a connection's warning list before a scope's first statement (under
+    /// <see cref="SessionResetPolicy.WhenDirty"/>): the previous scope's warnings could otherwise be read by a first
+    /// statement that uses no table, such as <c>SHOW WARNINGS</c> or <c>SELECT 1</c>.
+    /// </summary>
+    public long DiagnosticsClears { get; init; }
+
     /// <summary>Gets the helper's <see cref="SqlHelperOptions.MaxConnections"/>.</summary>
     public int MaxConnections { get; init; }
 

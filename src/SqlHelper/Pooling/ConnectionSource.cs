@@ -157,6 +157,15 @@ internal sealed class ConnectionSource : IConnectionSource
         }
     }
 
+    public async ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(Queries.DiagnosticsClearing.ClearStatement, connection);
+        if (io == IOBehavior.Synchronous)
+            command.ExecuteNonQuery();
+        else
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
         // The driver's ping does not watch a token while it waits for the reply, so a connection the network forgot

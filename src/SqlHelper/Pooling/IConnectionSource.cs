@@ -34,6 +34,9 @@ internal interface IConnectionSource : IDisposable, IAsyncDisposable
     /// <summary>Resets the session of an open connection and runs the session-init statements again.</summary>
     ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
 
+    /// <summary>Empties the session's diagnostics area (the warnings <c>SHOW WARNINGS</c> would read) and changes nothing else.</summary>
+    ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
+
     /// <summary>
     /// Returns whether the connection still answers, within a bound. A connection that does not is closed by this call (or,
     /// when the ping is still pending, as soon as it ends): the caller must not use it again.

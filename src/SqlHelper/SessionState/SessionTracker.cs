@@ -44,23 +44,51 @@ internal sealed class SessionTracker
     }
 
     /// <summary>
+    /// A lease got its connection. Under <see cref="SessionResetPolicy.WhenDirty"/> the session was not reset after a
+    /// clean scope, so its diagnostics area may hold that scope's warnings: the driver reports warnings only for
+    /// statements without rows (never for a SELECT's result set, nor for any result but the last of a batch), so they
+    /// cannot be told apart from no warnings. The new scope's first statement decides (<see cref="OnStatement"/>).
+    /// </summary>
+    public void OnOpened(ScopeLease lease) => lease.InheritsDiagnostics = _resetsWhenDirty;
+
+    /// <summary>
     /// Records what a statement about to run on the lease's connection means for its session (under
     /// <see cref="SessionResetPolicy.WhenDirty"/>) and for read-your-writes routing: one classifier decides both.
+    /// Returns <c>true</c> when the diagnostics area must be emptied first (<see cref="ClearInheritedDiagnosticsAsync"/>):
+    /// it is the scope's first statement, the previous borrower's warnings may still be there, and the statement does not
+    /// empty the area itself (it uses no table), so it or a later statement of the scope could read them.
     /// </summary>
-    public void OnStatement(ScopeLease owner, string sql, object? param)
+    public bool OnStatement(ScopeLease owner, string sql, object? param)
     {
+        var inherits = owner.InheritsDiagnostics;
         var needSession = _resetsWhenDirty && !owner.Dirty;
-        if (!needSession && owner.Wrote)
-            return;
+        if (!needSession && owner.Wrote && !inherits)
+            return false;
         var effects = _statements.Analyze(sql, param);
         if ((effects & StatementEffects.Writes) != 0)
             owner.Wrote = true;
-        if (!needSession)
-            return;
-        if ((effects & StatementEffects.ChangesSession) != 0)
-            owner.Dirty = true;
-        else
-            owner.WatchWarnings();
+        if (needSession)
+        {
+            if ((effects & StatementEffects.ChangesSession) != 0)
+                owner.Dirty = true;
+            else
+                owner.WatchWarnings();
+        }
+        if (!inherits)
+            return false;
+        owner.InheritsDiagnostics = false;
+        return !DiagnosticsClearing.ClearsFirst(sql, effects);
+    }
+
+    /// <summary>
+    /// Empties the diagnostics area of a lease's connection before its first statement, transaction or raw use can read
+    /// the previous borrower's warnings (one short statement, sent only when that first use would not empty it itself).
+    /// </summary>
+    public ValueTask ClearInheritedDiagnosticsAsync(ScopeLease owner, MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        owner.InheritsDiagnostics = false;
+        _events.DiagnosticsCleared();
+        return _source.ClearDiagnosticsAsync(connection, io, cancellationToken);
     }
 
     /// <summary>The user took the raw connection or command: what runs on it is out of sight, so assume the worst.</summary>

@@ -168,6 +168,13 @@ internal sealed class FakeConnectionSource : IConnectionSource
         return default;
     }
 
+    public ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+            _log.Add($"clear warnings {_ids[connection]}");
+        return default;
+    }
+
     public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
         bool alive;
