@@ -56,6 +56,11 @@ public sealed partial class SqlScope
         {
             return await run(this, connection, state, io, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while a bulk load streamed its rows: the driver fails the session and reports that instead.
+            throw new OperationCanceledException("The operation was cancelled while it ran; its connection is discarded when the scope ends.", ex, cancellationToken);
+        }
         catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
         {
             throw failure;

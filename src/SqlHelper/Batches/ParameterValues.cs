@@ -93,7 +93,8 @@ internal static class ParameterValues
         return getters;
     });
 
-    private static Func<object, object?> Compile(Type type, Func<Expression, Expression> member)
+    /// <summary>Compiles a getter of one member of <paramref name="type"/>, boxed.</summary>
+    public static Func<object, object?> Compile(Type type, Func<Expression, Expression> member)
     {
         var instance = Expression.Parameter(typeof(object), "instance");
         var body = Expression.Convert(member(Expression.Convert(instance, type)), typeof(object));
