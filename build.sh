@@ -5,6 +5,7 @@
 #                             "N passed, N failed, N skipped"
 #   ./build.sh demo           install what is missing, run samples/SqlHelper.Demo
 #   ./build.sh bench [--full] install what is missing, run the load driver (quick by default)
+#   ./build.sh bench bulk     inserts of 10,000 rows four ways, and streaming vs FetchAll for 1,000,000 rows
 #
 # A server comes from, in order: SQLHELPER_TEST_CONNECTION (SQLHELPER_CONNECTION for the demo and benchmarks), a Docker
 # engine (MySQL 8.4 through Testcontainers), or a local mariadbd/mysqld, which MySqlTestServer starts privately. When
@@ -18,7 +19,7 @@ RESULTS_DIR="artifacts/test-results"
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 usage() {
-  echo "usage: ./build.sh test | demo | bench [--full]" >&2
+  echo "usage: ./build.sh test | demo | bench [--full] | bench bulk [--rounds N]" >&2
   exit 2
 }
 
@@ -205,8 +206,13 @@ case "${1:-}" in
     else
       ensure_server SQLHELPER_TEST_CONNECTION
     fi
-    ensure_sysbench
-    dotnet run -c Release --project benchmarks/SqlHelper.Benchmarks -- load "$@"
+    if [ "${1:-}" = "bulk" ]; then
+      shift
+      dotnet run -c Release --project benchmarks/SqlHelper.Benchmarks -- bulk "$@"
+    else
+      ensure_sysbench
+      dotnet run -c Release --project benchmarks/SqlHelper.Benchmarks -- load "$@"
+    fi
     ;;
   *)
     usage

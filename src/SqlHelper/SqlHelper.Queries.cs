@@ -57,7 +57,7 @@ public sealed partial class SqlHelper
 
     /// <summary>Runs a statement on <see cref="Current"/> (or a short-lived scope) and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
-    /// <param name="param">An object whose members supply the <c>@name</c> parameters; a sequence runs the statement once per element.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters; a sequence runs the statement once per element, sent in batches (a single-row INSERT becomes multi-row INSERTs; see docs/batches.md).</param>
     /// <returns>The number of rows affected.</returns>
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space.</exception>
     /// <exception cref="SqlPoolExhaustedException">No scope was current and no connection could be had.</exception>

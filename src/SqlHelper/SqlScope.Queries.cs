@@ -63,7 +63,7 @@ public sealed partial class SqlScope
 
     /// <summary>Runs a statement and returns the number of rows it affected.</summary>
     /// <param name="sql">The SQL to run; values go in <paramref name="param"/>, never into this text.</param>
-    /// <param name="param">An object whose members supply the <c>@name</c> parameters; a sequence runs the statement once per element.</param>
+    /// <param name="param">An object whose members supply the <c>@name</c> parameters; a sequence runs the statement once per element, sent in batches (a single-row INSERT becomes multi-row INSERTs; see docs/batches.md).</param>
     /// <returns>The number of rows affected.</returns>
     /// <exception cref="ArgumentException"><paramref name="sql"/> is null, empty or white space, or <paramref name="param"/> lacks a parameter it uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
@@ -121,7 +121,7 @@ public sealed partial class SqlScope
         {
             if (clearDiagnostics)
                 await ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
-            return await statement(connection, new Statement(sql, param, Transaction, cancellationToken), io).ConfigureAwait(false);
+            return await statement(connection, new Statement(sql, param, Transaction, cancellationToken, Owner._lease.Pool), io).ConfigureAwait(false);
         }
         catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
         {
@@ -158,6 +158,9 @@ public sealed partial class SqlScope
     /// </summary>
     internal Exception? StatementFailure(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard)
     {
+        // A batch names the failing statement around the server's error; a lost connection or a self-deadlock wins over that.
+        if (exception is SqlBatchException { InnerException: MySqlException serverError })
+            exception = serverError;
         // A cluster node that is not (or no longer) prepared: keep new scopes off it at once, not after the next check.
         if (exception is MySqlException { ErrorCode: MySqlErrorCode.UnknownCommand } notPrepared && Owner._lease.Pool is { ReportFailure: { } report } pool)
             report(pool, notPrepared);
@@ -191,7 +194,7 @@ public sealed partial class SqlScope
     }
 
     /// <summary>What a statement needs, passed to static lambdas so that running one allocates no closure.</summary>
-    internal readonly record struct Statement(string Sql, object? Param, MySqlTransaction? Transaction, CancellationToken CancellationToken)
+    internal readonly record struct Statement(string Sql, object? Param, MySqlTransaction? Transaction, CancellationToken CancellationToken, Pooling.ScopePool? Pool = null)
     {
         public CommandDefinition Definition => new(Sql, Param, Transaction, cancellationToken: CancellationToken);
     }
@@ -209,7 +212,8 @@ public sealed partial class SqlScope
             io == IOBehavior.Synchronous ? new(c.ExecuteScalar<T>(s.Sql, s.Param, s.Transaction)) : new(c.ExecuteScalarAsync<T>(s.Definition));
 
         public static readonly Func<MySqlConnection, Statement, IOBehavior, ValueTask<int>> Execute = static (c, s, io) =>
-            io == IOBehavior.Synchronous ? new(c.Execute(s.Sql, s.Param, s.Transaction)) : new(c.ExecuteAsync(s.Definition));
+            Batches.ParameterValues.IsSequence(s.Param) ? Batches.RowBatches.ExecuteAsync(c, s, io)
+            : io == IOBehavior.Synchronous ? new(c.Execute(s.Sql, s.Param, s.Transaction)) : new(c.ExecuteAsync(s.Definition));
 
         private static async ValueTask<IReadOnlyList<T>> FetchAllAsync(MySqlConnection connection, Statement statement) =>
             (await connection.QueryAsync<T>(statement.Definition).ConfigureAwait(false)).AsList();

@@ -40,7 +40,7 @@ internal sealed class ContainerServer : ITestServerBackend
             .WithDatabase(options.DatabaseName)
             .WithUsername(options.UserName)
             .WithPassword(options.Password)
-            .WithCommand(["--max-connections=500", .. options.ExtraServerArguments])
+            .WithCommand(["--max-connections=500", "--local-infile=1", .. options.ExtraServerArguments])
             .Build();
         try
         {

@@ -25,6 +25,7 @@ internal static class ServerArguments
             "--no-defaults", $"--datadir={dataDirectory}", $"--port={port.ToString(CultureInfo.InvariantCulture)}", $"--bind-address={bindAddress}",
             $"--socket={socket}", $"--pid-file={Path.Combine(directory, "mysqld.pid")}", $"--log-error={Path.Combine(directory, "error.log")}",
             "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--max-connections=500",
+            "--local-infile=1",   // BulkInsert's tests need LOAD DATA LOCAL INFILE (MySQL 8 turns it off by default; MariaDB on)
             $"--server-id={options.ServerId.ToString(CultureInfo.InvariantCulture)}",
         ];
         if (LocalServerProcess.RunsAsRoot)

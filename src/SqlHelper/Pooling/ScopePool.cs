@@ -1,4 +1,5 @@
 using MySqlConnector;
+using SqlHelpers.Batches;
 using SqlHelpers.Diagnostics;
 using SqlHelpers.Queries;
 using SqlHelpers.Scopes;
@@ -30,6 +31,9 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         Registry = new ScopeRegistry(settings.MaxConnections);
         Session = new SessionTracker(settings, source, events, name);
     }
+
+    /// <summary>Gets what batches need to know about the server (its <c>max_allowed_packet</c>), read once and kept.</summary>
+    public ServerLimits Limits { get; } = new();
 
     /// <summary>Gets the pool's name for messages and metrics: <c>host:port/database</c>, never credentials.</summary>
     public string Name { get; }

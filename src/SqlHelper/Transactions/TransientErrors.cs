@@ -7,7 +7,8 @@ internal static class TransientErrors
 {
     /// <summary>Returns whether <paramref name="exception"/> is a deadlock (1213) or a lock wait timeout (1205).</summary>
     public static bool IsRetryable(Exception exception) =>
-        exception is MySqlException { ErrorCode: MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout };
+        exception is MySqlException { ErrorCode: MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout }
+        || exception is SqlBatchException { IsTransient: true };
 
     /// <summary>Returns the pause before attempt <paramref name="attempt"/> + 1: exponential from 20 ms, capped at 1 s, with ±50% jitter.</summary>
     public static TimeSpan Backoff(int attempt)

@@ -1,0 +1,116 @@
+using MySqlConnector;
+using SqlHelpers.Batches;
+using SqlHelpers.Utilities;
+
+namespace SqlHelpers;
+
+// Batches: several statements, each with its own parameters, in one round trip (MySqlBatch). Every statement goes
+// through the parameter check and the session tracker before anything is sent; the batch then runs like one statement
+// of RunAsync (self-deadlock guard, lost-connection translation).
+public sealed partial class SqlScope
+{
+    /// <summary>
+    /// Runs several statements, each with its own parameters, in one round trip (MySqlConnector's <see cref="MySqlBatch"/>),
+    /// and returns the rows each one affected. A batch larger than the server's <c>max_allowed_packet</c> (or than 1,000
+    /// statements) is sent in several round trips, in order.
+    /// </summary>
+    /// <param name="statements">The statements, in the order they run.</param>
+    /// <returns>The rows each statement affected, in order; -1 for a statement that returned rows (which are not read).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="statements"/> or one of its elements is null.</exception>
+    /// <exception cref="ArgumentException">A statement's parameter object lacks a parameter its SQL uses.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="SqlBatchException">The server rejected a statement: the exception names its index; the ones before it ran.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost while the batch ran.</exception>
+    /// <exception cref="SqlSelfDeadlockException">A statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    public IReadOnlyList<int> ExecuteBatch(IEnumerable<SqlBatchStatement> statements) =>
+        RunCheckedAsync(IOBehavior.Synchronous, Checked(statements), default, CheckBatch, RunBatch).RunSynchronously();
+
+    /// <summary>Asynchronously runs several statements, each with its own parameters, in one round trip; see <see cref="ExecuteBatch"/>.</summary>
+    /// <param name="statements">The statements, in the order they run.</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>The rows each statement affected, in order; -1 for a statement that returned rows (which are not read).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="statements"/> or one of its elements is null.</exception>
+    /// <exception cref="ArgumentException">A statement's parameter object lacks a parameter its SQL uses.</exception>
+    /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
+    /// <exception cref="SqlBatchException">The server rejected a statement: the exception names its index; the ones before it ran.</exception>
+    /// <exception cref="SqlConnectionLostException">The connection was lost while the batch ran.</exception>
+    /// <exception cref="SqlSelfDeadlockException">A statement waited for a lock held by an enclosing scope of the same flow.</exception>
+    /// <exception cref="OperationCanceledException">The batch was cancelled.</exception>
+    public Task<IReadOnlyList<int>> ExecuteBatchAsync(IEnumerable<SqlBatchStatement> statements, CancellationToken cancellationToken = default) =>
+        RunCheckedAsync(IOBehavior.Asynchronous, Checked(statements), cancellationToken, CheckBatch, RunBatch).AsTask();
+
+    /// <summary>
+    /// Runs work that sends several statements (a batch, a bulk load) like one statement of <see cref="RunAsync{TResult}"/>:
+    /// <paramref name="check"/> checks and classifies what will be sent, then <paramref name="run"/> sends it under the
+    /// self-deadlock guard, and a lost connection becomes <see cref="SqlConnectionLostException"/>.
+    /// </summary>
+    internal async ValueTask<TResult> RunCheckedAsync<TState, TResult>(IOBehavior io, TState state, CancellationToken cancellationToken,
+        Action<SqlScope, TState> check, Func<SqlScope, MySqlConnection, TState, IOBehavior, CancellationToken, ValueTask<TResult>> run)
+    {
+        ThrowIfNotLive();
+        Owner.ThrowIfStreamOpen();
+        // The first thing the scope sends: the previous borrower's warnings are emptied first whatever the statements are
+        // (one round trip, first use only), since a batch or load is not read like one statement's text.
+        var inheritsDiagnostics = Owner._lease.InheritsDiagnostics;
+        check(this, state);
+        var connection = LiveConnection();
+        var guard = _joinTarget is null && Parent is not null ? Transactions.SelfDeadlockGuard.TryStart(this) : null;
+        try
+        {
+            if (inheritsDiagnostics)
+                await ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
+            return await run(this, connection, state, io, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while a bulk load streamed its rows: the driver fails the session and reports that instead.
+            throw new OperationCanceledException("The operation was cancelled while it ran; its connection is discarded when the scope ends.", ex, cancellationToken);
+        }
+        catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
+        {
+            throw failure;
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
+    }
+
+    /// <summary>Tells the session tracker about a statement SqlHelper sends on the user's behalf (the parameter check is the caller's).</summary>
+    internal void OnStatement(string sql, object? param)
+    {
+        var owner = Owner._lease;
+        _ = owner.Pool!.Session.OnStatement(owner, sql, param);   // RunCheckedAsync empties inherited warnings itself
+    }
+
+    private static SqlBatchStatement[] Checked(IEnumerable<SqlBatchStatement> statements)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        var list = statements.ToArray();
+        foreach (var statement in list)
+            ArgumentNullException.ThrowIfNull(statement, nameof(statements));
+        return list;
+    }
+
+    private static readonly Action<SqlScope, SqlBatchStatement[]> CheckBatch = static (scope, statements) =>
+    {
+        var pool = scope.Owner._lease.Pool!;
+        foreach (var statement in statements)
+            pool.ParameterCheck.Validate(statement.Sql, statement.Param);
+        foreach (var statement in statements)
+            scope.OnStatement(statement.Sql, statement.Param);
+    };
+
+    private static readonly Func<SqlScope, MySqlConnection, SqlBatchStatement[], IOBehavior, CancellationToken, ValueTask<IReadOnlyList<int>>> RunBatch =
+        static async (scope, connection, statements, io, cancellationToken) =>
+        {
+            if (statements.Length == 0)
+                return [];
+            var transaction = scope.Transaction;
+            var pool = scope.Owner._lease.Pool!;
+            var maxAllowedPacket = await pool.Limits.MaxAllowedPacketAsync(connection, transaction, io, cancellationToken).ConfigureAwait(false);
+            var items = Array.ConvertAll(statements, static s => (s.Sql, s.Param));
+            return await BatchRunner.RunAsync(connection, transaction, items, maxAllowedPacket,
+                static i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"statement {i} (zero-based) of the batch"), io, cancellationToken).ConfigureAwait(false);
+        };
+}
