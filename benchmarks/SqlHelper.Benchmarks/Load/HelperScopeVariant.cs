@@ -16,13 +16,14 @@ internal sealed class HelperScopeVariant : InProcessVariant
     {
         _ambient = mode == ScopeMode.AsyncFlowStack;
         _whenDirty = sessionReset == SessionResetPolicy.WhenDirty;
-        // One connection per scope the flows can hold at once, plus the one outermost scopes leave to nested ones.
+        // One connection per scope the flows can hold at once, plus the one outermost scopes leave to nested ones; in a
+        // contention group, the group's small pool (with the default reserve: in ambient mode outermost scopes use N - 1).
         _db = new SqlHelper(new SqlHelperOptions
         {
             ConnectionString = connectionString,
             Mode = mode,
-            MaxConnections = dims.Flows * dims.Nest + 1,
-            AcquireTimeout = TimeSpan.FromSeconds(30),
+            MaxConnections = dims.Connections ?? dims.Flows * dims.Nest + 1,
+            AcquireTimeout = TimeSpan.FromSeconds(120),
             SessionReset = sessionReset,
         });
     }

@@ -17,7 +17,34 @@ internal static class LoadPlan
 
     /// <summary>The groups of a run.</summary>
     public static IReadOnlyList<LoadGroup> Build(LoadOptions options, string connectionString, SysbenchTool? sysbench) =>
-        Build(options.Flows, options.Apis, options.ScopeGroups, options.OpenGroups, whenDirtyRows: true, connectionString, sysbench);
+        [.. Build(options.Flows, options.Apis, options.ScopeGroups, options.OpenGroups, whenDirtyRows: true, connectionString, sysbench),
+            .. options.ContentionGroups ? BuildContention(options.ContentionPoints, options.Apis, connectionString) : []];
+
+    /// <summary>
+    /// Many flows on a small pool: raw MySqlConnector with <c>Maximum Pool Size</c> = N against SqlHelper with
+    /// <c>MaxConnections</c> = N (and the same pool size under it), ConnectionReset off, one point select per operation.
+    /// Here the flows wait for connections, so what is measured is the waiting: SqlHelper's admission against the driver's.
+    /// </summary>
+    public static IReadOnlyList<LoadGroup> BuildContention(IReadOnlyList<(int Flows, int Connections)> points, IReadOnlyList<LoadApi> apis, string connectionString)
+    {
+        var groups = new List<LoadGroup>();
+        foreach (var (flows, connections) in points)
+        {
+            foreach (var api in apis)
+            {
+                var dims = new LoadDims(flows, api, 1, Reset: false, connections);
+                // A long queue can keep one raw open waiting for seconds: raise the driver's Connection Timeout on both sides.
+                var cs = ConnectionStrings.For(connectionString, connectionReset: false, connections, connectTimeoutSeconds: 120);
+                groups.Add(new LoadGroup(dims, RawScopeVariant.VariantName,
+                [
+                    () => new RawScopeVariant(dims, cs),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.AsyncFlowStack),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.PerInstance),
+                ]));
+            }
+        }
+        return groups;
+    }
 
     private static List<LoadGroup> Build(IReadOnlyList<int> flowCounts, IReadOnlyList<LoadApi> apis, bool scopeGroups, bool openGroups, bool whenDirtyRows, string connectionString, SysbenchTool? sysbench)
     {
