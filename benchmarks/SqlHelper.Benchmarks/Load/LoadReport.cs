@@ -26,8 +26,8 @@ internal static class LoadReport
         text.AppendLine("Contention: many flows on a pool of N connections (raw: MySqlConnector `Maximum Pool Size` = N; SqlHelper: `MaxConnections` = N,");
         text.AppendLine("default options, so ambient outermost scopes leave 1 connection to nested ones), ConnectionReset off, one point select per operation.");
         text.AppendLine();
-        text.AppendLine("| variant | flows | connections | api | ops/s (median) | min–max | × raw (median) | × raw min–max | p50 ms | p99 ms (median) | p99 × raw (median) | p99 × raw min–max |");
-        text.AppendLine("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        text.AppendLine("| variant | flows | connections | api | ops/s (median) | min–max | × raw (median) | × raw min–max | p50 ms | p99 ms (median) | p99 × raw (median) | p99 × raw min–max | client CPU µs/op | Δ CPU µs/op vs raw |");
+        text.AppendLine("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var row in rows)
         {
             var ratio = row.IsReference ? "1 (ref)" : F3(row.RatioMedian) + (row.RatioMedian < Target ? " ✗" : "");
@@ -36,7 +36,7 @@ internal static class LoadReport
             var p99Spread = row.IsReference ? "" : $"{F3(row.LatencyP99Ratios.Min())}–{F3(row.LatencyP99Ratios.Max())}";
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.Variant} | {row.Dims.Flows} | {row.Dims.Connections} | {row.Dims.ApiText} | {N0(row.Median)} | {N0(row.OpsPerSecond.Min())}–{N0(row.OpsPerSecond.Max())} | {ratio} | {ratioSpread} | " +
-                $"{F2(row.LatencyP50Median)} | {F2(row.LatencyP99Median)} | {p99Ratio} | {p99Spread} |");
+                $"{F2(row.LatencyP50Median)} | {F2(row.LatencyP99Median)} | {p99Ratio} | {p99Spread} | {F1(row.CpuMedian)} | {(row.IsReference ? "" : row.CpuDeltaMedian.ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture))} |");
         }
         text.AppendLine();
         text.AppendLine("“× raw” and “p99 × raw” divide each round by raw's value in the same round; medians and ranges are over rounds.");
