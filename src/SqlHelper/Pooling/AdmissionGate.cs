@@ -1,110 +1,301 @@
+using SqlHelpers.Utilities;
+
 namespace SqlHelpers.Pooling;
 
 /// <summary>
 /// Counts the connections held by live scopes and admits a new scope only below a limit that depends on its depth.
-/// The uncontended path is one compare-and-swap; callers that must wait queue in FIFO order, and a release hands its
-/// slot straight to the first waiter whose limit allows it, so a waiter is never overtaken by a newcomer.
+/// The uncontended path is one compare-and-swap. Callers that must wait queue in arrival order.
 /// </summary>
-internal sealed class AdmissionGate
+/// <remarks>
+/// <para>
+/// Bounded barging, as in HikariCP's <c>ConcurrentBag</c> and Go's <c>sync.Mutex</c>: while the oldest waiter has waited
+/// less than <see cref="BargeWindow"/>, a release does not reserve its slot for a waiter. It offers the slot (wakes the
+/// first waiter that fits), and a flow that is running, typically the one that just released, may take it first; the
+/// offered waiter then waits again in its place. Running flows keep their connections busy instead of idling them while
+/// a parked thread is scheduled or a thread-pool item is queued, and a releasing flow that opens again does not queue
+/// behind the waiter it woke.
+/// </para>
+/// <para>
+/// Once the oldest waiter has waited <see cref="BargeWindow"/>, the gate is strict: newcomers queue, and a release hands
+/// its slot straight to the first waiters whose limit allows it, in order. So no waiter is overtaken for longer than the
+/// window. A nested waiter behind an outermost one may still be admitted where the outermost does not fit (its limit is
+/// higher): that is the reserve for nested scopes at work, not overtaking.
+/// </para>
+/// <para>
+/// Timeouts use one timer per gate (waiters share the acquire timeout, so the oldest is always the next to expire),
+/// armed on the clock's <see cref="TimeProvider"/>.
+/// </para>
+/// </remarks>
+internal sealed class AdmissionGate : IDisposable
 {
+    /// <summary>How long the oldest waiter may be overtaken by running flows before releases hand slots over in order.</summary>
+    public static readonly TimeSpan DefaultBargeWindow = TimeSpan.FromMilliseconds(20);
+
     private readonly Lock _lock = new();
-    private readonly LinkedList<AdmissionWaiter> _queue = new();
+    private readonly Clock _clock;
+    private readonly long _timeoutMilliseconds;
+    private readonly long _bargeWindowMilliseconds;
+    private AdmissionWaiter? _head;
+    private AdmissionWaiter? _tail;
     private int _held;
     private int _waiting;
+    private long _oldestMilliseconds = long.MaxValue;
+    private int _offered;
+    private int _ceiling;
+    private ITimer? _timer;
+    private bool _timerArmed;
+
+    /// <summary>Creates a gate whose waits never time out, on the system clock (benchmarks).</summary>
+    public AdmissionGate()
+        : this(Clock.System, Timeout.InfiniteTimeSpan, DefaultBargeWindow)
+    {
+    }
+
+    /// <param name="clock">The clock of waits and timeouts.</param>
+    /// <param name="acquireTimeout">How long a waiter waits before it times out; <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="bargeWindow">How long the oldest waiter may be overtaken; <see cref="TimeSpan.Zero"/> for strict order.</param>
+    public AdmissionGate(Clock clock, TimeSpan acquireTimeout, TimeSpan bargeWindow)
+    {
+        _clock = clock;
+        _timeoutMilliseconds = acquireTimeout == Timeout.InfiniteTimeSpan ? -1 : (long) acquireTimeout.TotalMilliseconds;
+        _bargeWindowMilliseconds = (long) bargeWindow.TotalMilliseconds;
+        BargeWindow = bargeWindow;
+    }
+
+    /// <summary>Gets how long the oldest waiter may be overtaken by running flows.</summary>
+    public TimeSpan BargeWindow { get; }
 
     /// <summary>Gets the number of held slots.</summary>
     public int Held => Volatile.Read(ref _held);
 
-    /// <summary>Takes a slot if fewer than <paramref name="limit"/> are held and nobody is queued.</summary>
+    /// <summary>
+    /// Takes a slot if fewer than <paramref name="limit"/> are held and nobody is queued, or the oldest waiter has waited
+    /// less than the barge window.
+    /// </summary>
     public bool TryEnter(int limit)
     {
-        if (Volatile.Read(ref _waiting) != 0)
+        if (Volatile.Read(ref _waiting) != 0 && _clock.NowMilliseconds - Volatile.Read(ref _oldestMilliseconds) >= _bargeWindowMilliseconds)
             return false;
         return TryIncrement(limit);
     }
 
     /// <summary>
-    /// Queues for a slot. The returned waiter may already be completed (a slot became free while queueing).
+    /// Queues for a slot. The returned waiter may already be admitted (a slot became free while queueing); else wait for
+    /// it with <see cref="AdmissionWaiter.WaitAsync"/>.
     /// </summary>
-    public AdmissionWaiter Enqueue(int limit)
+    public AdmissionWaiter Enqueue(int limit, IOBehavior io)
     {
-        var waiter = new AdmissionWaiter(limit);
+        var now = _clock.NowMilliseconds;
+        var waiter = new AdmissionWaiter(this, limit, io == IOBehavior.Synchronous, now);
         lock (_lock)
         {
-            if (_queue.Count == 0 && TryIncrement(limit))
+            if (!IsStrictLocked(now) && TryIncrement(limit))
             {
-                waiter.TrySetResult(true);
+                waiter.Outcome = AdmissionOutcome.Admitted;
                 return waiter;
             }
-            waiter.Node = _queue.AddLast(waiter);
-            Interlocked.Increment(ref _waiting);
-            // A release that happened before _waiting was raised saw no waiter; hand over what it freed.
-            DispatchLocked();
+            AppendLocked(waiter);
+            ArmTimerLocked(now);
+            // A release that happened before _waiting was raised saw no waiter; hand over (or offer) what it freed.
+            DispatchLocked(now);
         }
         return waiter;
     }
 
     /// <summary>
-    /// Removes a waiter that gave up (timeout, cancellation). Returns <c>false</c> when it was already admitted, in which
-    /// case the caller holds a slot and must use or release it.
+    /// Removes a waiter that gave up (cancellation). Returns <c>false</c> when its wait had already ended (admitted, timed
+    /// out, failed), in which case that outcome stands.
     /// </summary>
     public bool TryCancel(AdmissionWaiter waiter)
     {
         lock (_lock)
         {
-            if (waiter.Node is null)
+            if (waiter.Outcome != AdmissionOutcome.Pending)
                 return false;
-            _queue.Remove(waiter.Node);
-            waiter.Node = null;
-            Interlocked.Decrement(ref _waiting);
+            CompleteLocked(waiter, AdmissionOutcome.Canceled);
             // Removing a waiter can unblock ones behind it whose limit is higher.
-            DispatchLocked();
+            DispatchLocked(_clock.NowMilliseconds);
             return true;
         }
     }
 
-    /// <summary>Returns a slot and admits waiters that now fit.</summary>
+    /// <summary>Returns a slot and offers it to (or, when strict, admits) waiters that now fit.</summary>
     public void Release()
     {
         Interlocked.Decrement(ref _held);
         if (Volatile.Read(ref _waiting) != 0)
         {
             lock (_lock)
-                DispatchLocked();
+                DispatchLocked(_clock.NowMilliseconds);
         }
     }
 
     /// <summary>Fails every queued waiter with <paramref name="exception"/>.</summary>
     public void FailAll(Exception exception)
     {
+        var error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
         lock (_lock)
         {
-            while (_queue.First is { } node)
+            while (_head is { } waiter)
             {
-                _queue.RemoveFirst();
-                node.Value.Node = null;
-                Interlocked.Decrement(ref _waiting);
-                node.Value.TrySetException(exception);
+                waiter.Error = error;
+                CompleteLocked(waiter, AdmissionOutcome.Failed);
             }
         }
     }
 
-    private void DispatchLocked()
+    public void Dispose()
     {
-        // The queue is short (one entry per waiting caller) and limits differ by depth, so every waiter is considered:
-        // a nested waiter behind an outermost one may fit where the outermost does not.
-        var node = _queue.First;
-        while (node is not null)
+        lock (_lock)
         {
-            var next = node.Next;
-            if (TryIncrement(node.Value.Limit))
+            _timer?.Dispose();
+            _timer = null;
+            _timerArmed = false;
+        }
+    }
+
+    /// <summary>
+    /// Called by a waiter that was signalled: returns its outcome, or, when it was only offered a slot, tries to take one
+    /// and returns <see cref="AdmissionOutcome.Pending"/> if a running flow took it first.
+    /// </summary>
+    internal AdmissionOutcome Resume(AdmissionWaiter waiter)
+    {
+        lock (_lock)
+        {
+            waiter.Scheduled = false;
+            if (waiter.Outcome != AdmissionOutcome.Pending)
+                return waiter.Outcome;
+            if (waiter.Woken)
             {
-                _queue.Remove(node);
-                node.Value.Node = null;
-                Interlocked.Decrement(ref _waiting);
-                node.Value.TrySetResult(true);
+                waiter.Woken = false;
+                _offered--;
             }
-            node = next;
+            var now = _clock.NowMilliseconds;
+            if (!IsStrictLocked(now) && TryIncrement(waiter.Limit))
+                CompleteLocked(waiter, AdmissionOutcome.Admitted, signal: false);
+            DispatchLocked(now);   // when strict, this hands slots over in order, perhaps to this waiter
+            return waiter.Outcome;
+        }
+    }
+
+    private bool IsStrictLocked(long now) => _head is { } oldest && now - oldest.EnqueuedMilliseconds >= _bargeWindowMilliseconds;
+
+    private void DispatchLocked(long now)
+    {
+        if (_head is null)
+            return;
+        var strict = IsStrictLocked(now);
+        var waiter = _head;
+        while (waiter is not null)
+        {
+            var next = waiter.Next;
+            // Limits differ by depth, so every waiter is considered until nothing can fit any more: a nested waiter behind
+            // an outermost one may fit where the outermost does not.
+            var held = Volatile.Read(ref _held);
+            if (strict)
+            {
+                if (held >= _ceiling)
+                    return;
+                if (TryIncrement(waiter.Limit))
+                    CompleteLocked(waiter, AdmissionOutcome.Admitted);
+            }
+            else
+            {
+                // Offered slots count as taken, so a release wakes at most one waiter per free slot.
+                if (held + _offered >= _ceiling)
+                    return;
+                if (!waiter.Woken && held + _offered < waiter.Limit)
+                {
+                    waiter.Woken = true;
+                    _offered++;
+                    waiter.Signal();
+                }
+            }
+            waiter = next;
+        }
+    }
+
+    private void CompleteLocked(AdmissionWaiter waiter, AdmissionOutcome outcome, bool signal = true)
+    {
+        waiter.Outcome = outcome;
+        if (waiter.Queued)
+            RemoveLocked(waiter);
+        if (waiter.Woken)
+        {
+            waiter.Woken = false;
+            _offered--;
+        }
+        if (signal)
+            waiter.Signal();
+    }
+
+    private void AppendLocked(AdmissionWaiter waiter)
+    {
+        waiter.Previous = _tail;
+        if (_tail is null)
+        {
+            _head = waiter;
+            Volatile.Write(ref _oldestMilliseconds, waiter.EnqueuedMilliseconds);
+        }
+        else
+        {
+            _tail.Next = waiter;
+        }
+        _tail = waiter;
+        waiter.Queued = true;
+        if (waiter.Limit > _ceiling)
+            _ceiling = waiter.Limit;
+        // A full fence between raising _waiting and reading _held (Release does the opposite), so no release goes unseen.
+        Interlocked.Increment(ref _waiting);
+    }
+
+    private void RemoveLocked(AdmissionWaiter waiter)
+    {
+        if (waiter.Previous is { } previous)
+            previous.Next = waiter.Next;
+        else
+            _head = waiter.Next;
+        if (waiter.Next is { } next)
+            next.Previous = waiter.Previous;
+        else
+            _tail = waiter.Previous;
+        waiter.Previous = null;
+        waiter.Next = null;
+        waiter.Queued = false;
+        Interlocked.Decrement(ref _waiting);
+        if (_head is null)
+            _ceiling = 0;
+        Volatile.Write(ref _oldestMilliseconds, _head?.EnqueuedMilliseconds ?? long.MaxValue);
+    }
+
+    private void ArmTimerLocked(long now)
+    {
+        if (_timeoutMilliseconds < 0 || _timerArmed || _head is not { } oldest)
+            return;
+        if (_timer is null)
+        {
+            // The timer must not capture the ambient flow of the first waiter (its scope stack would stay reachable).
+            using (ExecutionContext.SuppressFlow())
+                _timer = _clock.Time.CreateTimer(static state => ((AdmissionGate) state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        var due = Math.Max(0, oldest.EnqueuedMilliseconds + _timeoutMilliseconds - now);
+        _timer.Change(TimeSpan.FromMilliseconds(due), Timeout.InfiniteTimeSpan);
+        _timerArmed = true;
+    }
+
+    /// <summary>Times out the waiters whose time is up (the oldest first) and arms the timer for the next one.</summary>
+    private void OnTimer()
+    {
+        lock (_lock)
+        {
+            if (_timer is null)
+                return;
+            _timerArmed = false;
+            var now = _clock.NowMilliseconds;
+            while (_head is { } oldest && now - oldest.EnqueuedMilliseconds >= _timeoutMilliseconds)
+                CompleteLocked(oldest, AdmissionOutcome.TimedOut);
+            ArmTimerLocked(now);
+            DispatchLocked(now);   // a timed-out waiter may have held an offer
         }
     }
 

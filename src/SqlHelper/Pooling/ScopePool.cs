@@ -28,6 +28,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         MaxConnections = settings.MaxConnections;
         ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
         Registry = new ScopeRegistry(settings.MaxConnections);
+        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, BargeWindowForExperiment());
         Session = new SessionTracker(settings, source, events, name);
     }
 
@@ -45,7 +46,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
 
     public IConnectionSource Source { get; }
 
-    public AdmissionGate Gate { get; } = new();
+    public AdmissionGate Gate { get; }
 
     public ScopeRegistry Registry { get; }
 
@@ -132,9 +133,20 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// <summary>Fails every open waiting for a slot (the helper is being disposed).</summary>
     public void FailWaiters(Exception exception) => Gate.FailAll(exception);
 
-    public void Dispose() => Source.Dispose();
+    public void Dispose()
+    {
+        Gate.Dispose();
+        Source.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => Source.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Gate.Dispose();
+        return Source.DisposeAsync();
+    }
+
+    private static TimeSpan BargeWindowForExperiment() =>
+        Environment.GetEnvironmentVariable("SQLHELPER_BARGE_MS") is { } text ? TimeSpan.FromMilliseconds(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : AdmissionGate.DefaultBargeWindow;
 
     private async ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
     {
@@ -158,34 +170,29 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
             throw Exhausted(ExhaustionReason.NotBlocking, lease, limit, heldByThisFlow);
 
         var start = Clock.NowMilliseconds;
-        var waiter = Gate.Enqueue(limit);
-        if (!waiter.Task.IsCompleted)
+        var waiter = Gate.Enqueue(limit, io);
+        var outcome = waiter.Outcome;
+        if (outcome == AdmissionOutcome.Pending)
         {
-            try
-            {
-                var wait = waiter.Task.WaitAsync(_settings.AcquireTimeout, Clock.Time, cancellationToken);
-                if (io == IOBehavior.Synchronous)
-                    wait.GetAwaiter().GetResult();
-                else
-                    await wait.ConfigureAwait(false);
-            }
-            catch (TimeoutException) when (Gate.TryCancel(waiter))
-            {
-                throw Exhausted(ExhaustionReason.TimedOut, lease, limit, flow?.CountHeld(this, out _) ?? 0);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                if (!Gate.TryCancel(waiter))
-                    Gate.Release();   // admitted in the same instant: give the slot back
-                throw;
-            }
-            catch (TimeoutException)
-            {
-                // Admitted in the same instant the wait timed out: keep the slot.
-            }
+            // The gate decides every outcome under its lock (admitted, timed out, cancelled, failed), so none can race another.
+            using var registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static state => ((AdmissionWaiter) state!).Cancel(), waiter)
+                : default;
+            outcome = await waiter.WaitAsync().ConfigureAwait(false);   // synchronous waiters block and return it completed
         }
-        waiter.Task.GetAwaiter().GetResult();   // complete here; throws when the helper was disposed while waiting
-        Events.AcquireWaited(Clock.Since(start));
+        switch (outcome)
+        {
+            case AdmissionOutcome.Admitted:
+                Events.AcquireWaited(Clock.Since(start));
+                return;
+            case AdmissionOutcome.TimedOut:
+                throw Exhausted(ExhaustionReason.TimedOut, lease, limit, flow?.CountHeld(this, out _) ?? 0);
+            case AdmissionOutcome.Canceled:
+                throw new OperationCanceledException(cancellationToken);
+            default:
+                waiter.Error!.Throw();   // the helper was disposed while this open waited
+                throw new InvalidOperationException("Unreachable.");
+        }
     }
 
     private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)
