@@ -8,38 +8,46 @@ namespace SqlHelpers.Pooling;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Bounded barging, as in HikariCP's <c>ConcurrentBag</c> and Go's <c>sync.Mutex</c>: while the oldest waiter has waited
-/// less than <see cref="BargeWindow"/>, a release does not reserve its slot for a waiter. It offers the slot (wakes the
-/// first waiter that fits), and a flow that is running, typically the one that just released, may take it first; the
-/// offered waiter then waits again in its place. Running flows keep their connections busy instead of idling them while
-/// a parked thread is scheduled or a thread-pool item is queued, and a releasing flow that opens again does not queue
-/// behind the waiter it woke.
+/// Bounded barging, with HikariCP's <c>ConcurrentBag</c> handoff and Go's <c>sync.Mutex</c> starvation mode as models:
+/// while the oldest waiter has waited less than its barge window, a release does not reserve its slot for a waiter. It
+/// offers the slot (signals the first waiter that fits), and a flow that is running, typically the one that just
+/// released and opens again, may take it first; the offered waiter then waits again in its place. Connections stay busy
+/// with running flows instead of idling while a parked thread is scheduled, and a releasing flow does not queue behind
+/// the waiter it woke.
 /// </para>
 /// <para>
-/// Once the oldest waiter has waited <see cref="BargeWindow"/>, the gate is strict: newcomers queue, and a release hands
-/// its slot straight to the first waiters whose limit allows it, in order. So no waiter is overtaken for longer than the
-/// window. A nested waiter behind an outermost one may still be admitted where the outermost does not fit (its limit is
-/// higher): that is the reserve for nested scopes at work, not overtaking.
+/// Once the oldest waiter has waited its window, the gate is strict: newcomers queue, and a release hands its slot
+/// straight to the first waiters whose limit allows it, in order. So no waiter is overtaken for longer than the window.
+/// A nested waiter behind an outermost one may still be admitted where the outermost does not fit (its limit is higher):
+/// that is the reserve for nested scopes at work, not overtaking. The window depends on what the oldest waiter is: a
+/// blocked thread (<see cref="DefaultSynchronousBargeWindow"/>), which costs an OS wake-up and a context switch to hand a
+/// slot to, or an awaiting flow (<see cref="DefaultAsynchronousBargeWindow"/>), which costs one thread-pool work item.
+/// MySqlConnector's own pool (a <see cref="SemaphoreSlim"/>) makes the same split without a bound: blocked threads
+/// compete for a released slot, awaiting flows are handed slots in order.
 /// </para>
 /// <para>
-/// Timeouts use one timer per gate (waiters share the acquire timeout, so the oldest is always the next to expire),
-/// armed on the clock's <see cref="TimeProvider"/>.
+/// Timeouts use one timer per gate on the clock's <see cref="TimeProvider"/>: waiters share the acquire timeout, so the
+/// oldest is always the next to expire.
 /// </para>
 /// </remarks>
 internal sealed class AdmissionGate : IDisposable
 {
-    /// <summary>How long the oldest waiter may be overtaken by running flows before releases hand slots over in order.</summary>
-    public static readonly TimeSpan DefaultBargeWindow = TimeSpan.FromMilliseconds(20);
+    /// <summary>How long the oldest waiter, a blocked thread, may be overtaken by running flows before releases hand slots over in order.</summary>
+    public static readonly TimeSpan DefaultSynchronousBargeWindow = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long the oldest waiter, an awaiting flow, may be overtaken by running flows before releases hand slots over in order.</summary>
+    public static readonly TimeSpan DefaultAsynchronousBargeWindow = TimeSpan.FromMilliseconds(1);
 
     private readonly Lock _lock = new();
     private readonly Clock _clock;
     private readonly long _timeoutMilliseconds;
-    private readonly long _bargeWindowMilliseconds;
+    private readonly long _syncWindowMilliseconds;
+    private readonly long _asyncWindowMilliseconds;
     private AdmissionWaiter? _head;
     private AdmissionWaiter? _tail;
     private int _held;
     private int _waiting;
-    private long _oldestMilliseconds = long.MaxValue;
+    private long _strictFromMilliseconds = long.MaxValue;
     private int _offered;
     private int _ceiling;
     private ITimer? _timer;
@@ -47,23 +55,21 @@ internal sealed class AdmissionGate : IDisposable
 
     /// <summary>Creates a gate whose waits never time out, on the system clock (benchmarks).</summary>
     public AdmissionGate()
-        : this(Clock.System, Timeout.InfiniteTimeSpan, DefaultBargeWindow)
+        : this(Clock.System, Timeout.InfiniteTimeSpan, DefaultSynchronousBargeWindow, DefaultAsynchronousBargeWindow)
     {
     }
 
     /// <param name="clock">The clock of waits and timeouts.</param>
     /// <param name="acquireTimeout">How long a waiter waits before it times out; <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
-    /// <param name="bargeWindow">How long the oldest waiter may be overtaken; <see cref="TimeSpan.Zero"/> for strict order.</param>
-    public AdmissionGate(Clock clock, TimeSpan acquireTimeout, TimeSpan bargeWindow)
+    /// <param name="synchronousBargeWindow">How long the oldest waiter may be overtaken when it is a blocked thread; <see cref="TimeSpan.Zero"/> for strict order.</param>
+    /// <param name="asynchronousBargeWindow">How long the oldest waiter may be overtaken when it is an awaiting flow.</param>
+    public AdmissionGate(Clock clock, TimeSpan acquireTimeout, TimeSpan synchronousBargeWindow, TimeSpan asynchronousBargeWindow)
     {
         _clock = clock;
         _timeoutMilliseconds = acquireTimeout == Timeout.InfiniteTimeSpan ? -1 : (long) acquireTimeout.TotalMilliseconds;
-        _bargeWindowMilliseconds = (long) bargeWindow.TotalMilliseconds;
-        BargeWindow = bargeWindow;
+        _syncWindowMilliseconds = (long) synchronousBargeWindow.TotalMilliseconds;
+        _asyncWindowMilliseconds = (long) asynchronousBargeWindow.TotalMilliseconds;
     }
-
-    /// <summary>Gets how long the oldest waiter may be overtaken by running flows.</summary>
-    public TimeSpan BargeWindow { get; }
 
     /// <summary>Gets the number of held slots.</summary>
     public int Held => Volatile.Read(ref _held);
@@ -74,7 +80,7 @@ internal sealed class AdmissionGate : IDisposable
     /// </summary>
     public bool TryEnter(int limit)
     {
-        if (Volatile.Read(ref _waiting) != 0 && _clock.NowMilliseconds - Volatile.Read(ref _oldestMilliseconds) >= _bargeWindowMilliseconds)
+        if (Volatile.Read(ref _waiting) != 0 && _clock.NowMilliseconds >= Volatile.Read(ref _strictFromMilliseconds))
             return false;
         return TryIncrement(limit);
     }
@@ -178,7 +184,11 @@ internal sealed class AdmissionGate : IDisposable
         }
     }
 
-    private bool IsStrictLocked(long now) => _head is { } oldest && now - oldest.EnqueuedMilliseconds >= _bargeWindowMilliseconds;
+    private bool IsStrictLocked(long now) => _head is not null && now >= _strictFromMilliseconds;
+
+    /// <summary>When the gate turns strict for <paramref name="oldest"/>: a parked thread costs more to hand a slot to than an awaiting flow.</summary>
+    private long StrictFrom(AdmissionWaiter oldest) =>
+        oldest.EnqueuedMilliseconds + (oldest.Synchronous ? _syncWindowMilliseconds : _asyncWindowMilliseconds);
 
     private void DispatchLocked(long now)
     {
@@ -235,7 +245,7 @@ internal sealed class AdmissionGate : IDisposable
         if (_tail is null)
         {
             _head = waiter;
-            Volatile.Write(ref _oldestMilliseconds, waiter.EnqueuedMilliseconds);
+            Volatile.Write(ref _strictFromMilliseconds, StrictFrom(waiter));
         }
         else
         {
@@ -265,7 +275,7 @@ internal sealed class AdmissionGate : IDisposable
         Interlocked.Decrement(ref _waiting);
         if (_head is null)
             _ceiling = 0;
-        Volatile.Write(ref _oldestMilliseconds, _head?.EnqueuedMilliseconds ?? long.MaxValue);
+        Volatile.Write(ref _strictFromMilliseconds, _head is { } oldest ? StrictFrom(oldest) : long.MaxValue);
     }
 
     private void ArmTimerLocked(long now)

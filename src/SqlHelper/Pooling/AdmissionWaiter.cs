@@ -71,7 +71,9 @@ internal sealed class AdmissionWaiter : IValueTaskSource<AdmissionOutcome>, IThr
                     Monitor.Wait(this);
                 _signaled = false;
             }
-            var outcome = _gate.Resume(this);
+            var outcome = Outcome;
+            if (outcome == AdmissionOutcome.Pending)
+                outcome = _gate.Resume(this);
             if (outcome != AdmissionOutcome.Pending)
                 return new ValueTask<AdmissionOutcome>(outcome);
         }

@@ -28,7 +28,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         MaxConnections = settings.MaxConnections;
         ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
         Registry = new ScopeRegistry(settings.MaxConnections);
-        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, BargeWindowForExperiment());
+        var (syncWindow, asyncWindow) = BargeWindowForExperiment();
+        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, syncWindow, asyncWindow);
         Session = new SessionTracker(settings, source, events, name);
     }
 
@@ -145,15 +146,19 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         return Source.DisposeAsync();
     }
 
-    private static TimeSpan BargeWindowForExperiment() =>
-        Environment.GetEnvironmentVariable("SQLHELPER_BARGE_MS") is { } text ? TimeSpan.FromMilliseconds(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) : AdmissionGate.DefaultBargeWindow;
+    private static (TimeSpan, TimeSpan) BargeWindowForExperiment() =>
+        Environment.GetEnvironmentVariable("SQLHELPER_BARGE_MS") is { } text
+            ? (TimeSpan.FromMilliseconds(double.Parse(text.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)), TimeSpan.FromMilliseconds(double.Parse(text.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)))
+            : (AdmissionGate.DefaultSynchronousBargeWindow, AdmissionGate.DefaultAsynchronousBargeWindow);
 
-    private async ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
+    /// <summary>Takes an admission slot for <paramref name="lease"/> and registers it; not an async method, so the uncontended path builds no state machine.</summary>
+    private ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
     {
         var limit = LimitFor(lease.Depth);
         if (!Gate.TryEnter(limit))
-            await WaitForSlotAsync(lease, flow, limit, io, cancellationToken).ConfigureAwait(false);
+            return WaitForSlotAsync(lease, flow, limit, io, cancellationToken);
         Registry.Add(lease);
+        return default;
     }
 
     private async ValueTask WaitForSlotAsync(ScopeLease lease, IFlowHoldings? flow, int limit, IOBehavior io, CancellationToken cancellationToken)
@@ -183,6 +188,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         switch (outcome)
         {
             case AdmissionOutcome.Admitted:
+                Registry.Add(lease);
                 Events.AcquireWaited(Clock.Since(start));
                 return;
             case AdmissionOutcome.TimedOut:
