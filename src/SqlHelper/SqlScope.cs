@@ -22,6 +22,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     private readonly ScopeStack? _stack;
     private readonly ScopeLease _lease;
     private readonly SqlScope? _joinTarget;
+    private ScopeReclaimer? _reclaimer;
     private MySqlCommand? _command;
     private int _state;
     private int _liveChildren;
@@ -33,6 +34,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         Parent = parent;
         _lease = lease;
         _joinTarget = joinTarget;
+        _reclaimer = ScopeReclaimer.Rent(this);
     }
 
     /// <summary>Gets the open connection this scope holds.</summary>
@@ -87,15 +89,6 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     internal bool HasLiveChildren => Volatile.Read(ref _liveChildren) > 0;
 
-    /// <summary>Reclaims the connection of a scope that was never disposed and became unreachable, and reports the leak.</summary>
-    ~SqlScope()
-    {
-        if (Volatile.Read(ref _state) == Live)
-        {
-            Parent?.ChildEnded();   // so the parent's later dispose is not reported as misnested
-            _lease.Pool!.Reclaim(_lease);
-        }
-    }
 
     /// <summary>Releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>
     public void Dispose()
@@ -153,7 +146,20 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     {
         Volatile.Write(ref _state, Failed);
         Parent?.ChildEnded();
-        GC.SuppressFinalize(this);
+        ReturnReclaimer();
+    }
+
+    /// <summary>
+    /// Reclaims the connection of a scope that was never disposed and became unreachable, and reports the leak (called by
+    /// its <see cref="ScopeReclaimer"/>'s finalizer).
+    /// </summary>
+    internal void OnAbandoned()
+    {
+        if (Volatile.Read(ref _state) == Live)
+        {
+            Parent?.ChildEnded();   // so the parent's later dispose is not reported as misnested
+            _lease.Pool!.Reclaim(_lease);
+        }
     }
 
     internal void ChildStarted() => Interlocked.Increment(ref _liveChildren);
@@ -165,7 +171,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     {
         if (Interlocked.CompareExchange(ref _state, Disposed, Live) != Live)
             return false;
-        GC.SuppressFinalize(this);
+        ReturnReclaimer();
         if (_stack is not null)
         {
             if (HasLiveChildren)
@@ -174,6 +180,14 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
             Parent?.ChildEnded();
         }
         return true;
+    }
+
+    /// <summary>The scope ended (once, by the state change before): nothing is left for a finalizer to reclaim.</summary>
+    private void ReturnReclaimer()
+    {
+        var reclaimer = _reclaimer;
+        _reclaimer = null;
+        reclaimer?.Return();
     }
 
     /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
