@@ -26,7 +26,6 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     private MySqlCommand? _command;
     private int _state;
     private int _liveChildren;
-    private bool _transactionOwner;
 
     internal SqlScope(ScopeStack? stack, SqlScope? parent, ScopeLease lease, SqlScope? joinTarget = null)
     {
@@ -191,7 +190,11 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     }
 
     /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
-    private async ValueTask EndAsync(IOBehavior io)
+    private ValueTask EndAsync(IOBehavior io) =>
+        // Not an async method when there is only the lease to release (no command was made, not joined): no state machine.
+        _command is null && _joinTarget is null ? _lease.Pool!.ReleaseAsync(_lease, io) : EndWithCommandAsync(io);
+
+    private async ValueTask EndWithCommandAsync(IOBehavior io)
     {
         var command = _command;
         _command = null;

@@ -46,32 +46,39 @@ internal sealed class ConnectionSource : IConnectionSource
 
     public string Description { get; }
 
-    public async ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
     {
         var connection = Volatile.Read(ref _dataSource).CreateConnection();
+        if (io == IOBehavior.Asynchronous)
+            return OpenAsync(connection, cancellationToken);
+        // The synchronous open is plain code: no state machine on the synchronous path.
         try
         {
-            if (io == IOBehavior.Synchronous)
-            {
-                _openingSynchronously = true;
-                try
-                {
-                    connection.Open();
-                }
-                finally
-                {
-                    _openingSynchronously = false;
-                }
-            }
-            else
-            {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            }
+            _openingSynchronously = true;
+            connection.Open();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        finally
+        {
+            _openingSynchronously = false;
+        }
+        return new ValueTask<MySqlConnection>(connection);
+    }
+
+    private static async ValueTask<MySqlConnection> OpenAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
         {
-            await CloseAsync(connection, io).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -75,43 +75,48 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// held: the admission slot is given back.
     /// </summary>
     /// <exception cref="SqlPoolExhaustedException">No slot could be had.</exception>
-    public async ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
     {
-        await AdmitAsync(lease, flow, io, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await Session.OpenLiveAsync(io, MaxConnections, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            ReleaseAdmission(lease);
-            throw;
-        }
+        // Not an async method: with a free slot and a pooled connection at hand, the common case, no state machine runs
+        // (the synchronous API reads the completed result; the asynchronous one gets it without a suspension either).
+        var admitted = AdmitAsync(lease, flow, io, cancellationToken);
+        if (!admitted.IsCompletedSuccessfully)
+            return OpenAfterWaitAsync(admitted, lease, io, cancellationToken);
+        admitted.GetAwaiter().GetResult();
+        return OpenAdmitted(lease, io, cancellationToken);
     }
 
     /// <summary>
     /// Gives the connection of <paramref name="lease"/> back exactly once: resets its session when the policy says so,
     /// returns it to MySqlConnector's pool (which discards a broken one) and frees the admission slot.
     /// </summary>
-    public async ValueTask ReleaseAsync(ScopeLease lease, IOBehavior io)
+    public ValueTask ReleaseAsync(ScopeLease lease, IOBehavior io)
     {
         if (!lease.TryMarkReleased())
-            return;
-        try
+            return default;
+        if (!lease.IsJoined && lease.Connection is { } connection)
         {
-            if (!lease.IsJoined && lease.Connection is { } connection)
-                await Session.ReturnAsync(lease, connection, io).ConfigureAwait(false);
+            // Not an async method unless returning the connection takes I/O (a session reset under WhenDirty).
+            ValueTask returned;
+            try
+            {
+                returned = Session.ReturnAsync(lease, connection, io);
+                if (!returned.IsCompletedSuccessfully)
+                    return FinishReleaseAsync(lease, returned);
+                returned.GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+            {
+                Events.ScopeReleaseFailed(lease, ex);
+            }
+            catch
+            {
+                FinishRelease(lease);
+                throw;
+            }
         }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            Events.ScopeReleaseFailed(lease, ex);
-        }
-        finally
-        {
-            if (!lease.IsJoined)
-                ReleaseAdmission(lease);
-            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
-        }
+        FinishRelease(lease);
+        return default;
     }
 
     /// <summary>
@@ -122,6 +127,63 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     {
         Events.ScopeAbandoned(lease, Clock.Since(lease.OpenedMilliseconds), LeakDetector.DescribeSites(lease, Registry.Snapshot()));
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.pool.ReleaseAsync(state.lease, IOBehavior.Synchronous).RunSynchronously(), (pool: this, lease), preferLocal: false);
+    }
+
+    private ValueTask<MySqlConnection> OpenAdmitted(ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var open = Session.OpenLiveAsync(io, MaxConnections, cancellationToken);
+            return open.IsCompletedSuccessfully ? open : ReleaseAdmissionOnFailureAsync(lease, open);
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    private async ValueTask<MySqlConnection> OpenAfterWaitAsync(ValueTask admitted, ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
+    {
+        await admitted.ConfigureAwait(false);
+        return await OpenAdmitted(lease, io, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<MySqlConnection> ReleaseAdmissionOnFailureAsync(ScopeLease lease, ValueTask<MySqlConnection> open)
+    {
+        try
+        {
+            return await open.ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    private async ValueTask FinishReleaseAsync(ScopeLease lease, ValueTask returned)
+    {
+        try
+        {
+            await returned.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Events.ScopeReleaseFailed(lease, ex);
+        }
+        finally
+        {
+            FinishRelease(lease);
+        }
+    }
+
+    /// <summary>After the connection went back (or could not): frees the admission slot and records the close.</summary>
+    private void FinishRelease(ScopeLease lease)
+    {
+        if (!lease.IsJoined)
+            ReleaseAdmission(lease);
+        Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
     }
 
     /// <summary>Frees the admission slot of a lease whose open failed or whose connection went back.</summary>

@@ -49,6 +49,12 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public MySqlTransaction? Transaction { get; set; }
 
     /// <summary>
+    /// Gets or sets whether this lease's scope began the transaction its commands run in (a joined scope may begin one on
+    /// the connection it joined). Kept here rather than on the scope, where it would cost a scope 8 bytes.
+    /// </summary>
+    public bool OwnsTransaction { get; set; }
+
+    /// <summary>
     /// Gets or sets whether the session may have been changed by what ran on this connection (used under
     /// <see cref="SessionResetPolicy.WhenDirty"/>; set conservatively, never cleared while the lease lives).
     /// </summary>

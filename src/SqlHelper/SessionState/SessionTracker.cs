@@ -62,16 +62,18 @@ internal sealed class SessionTracker
     /// sat idle longer than <see cref="SqlHelperOptions.PingAfterIdle"/> (or nobody knows how long): a dead one is
     /// discarded and replaced, at most <paramref name="maxAttempts"/> times, before any statement is sent.
     /// </summary>
-    public async ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken) =>
+        // Not an async method: under SessionResetPolicy.Always the open is the driver's alone, with no state machine of ours.
+        _idle is null ? _source.OpenAsync(io, cancellationToken) : OpenCheckedAsync(_idle, io, maxAttempts, cancellationToken);
+
+    private async ValueTask<MySqlConnection> OpenCheckedAsync(IdleTable idleTable, IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
     {
         var connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
-        if (_idle is null)
-            return connection;
         for (var attempt = 0; ; attempt++)
         {
             var id = _source.ConnectionIdOf(connection);
             var now = _clock.NowMilliseconds;
-            var idle = _idle.IdleMilliseconds(id, now);
+            var idle = idleTable.IdleMilliseconds(id, now);
             if (idle is { } known && known < _pingAfterIdleMilliseconds)
                 return connection;
             _events.ConnectionPinged();
@@ -87,7 +89,7 @@ internal sealed class SessionTracker
             }
             if (alive || attempt >= maxAttempts)
                 return connection;
-            _idle.Forget(id);
+            idleTable.Forget(id);
             _events.DeadConnectionReplaced(_poolName, id, TimeSpan.FromMilliseconds(idle ?? 0));
             await _source.CloseAsync(connection, io).ConfigureAwait(false);   // broken: MySqlConnector discards it
             connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
@@ -98,17 +100,21 @@ internal sealed class SessionTracker
     /// Gives a lease's connection back: under <see cref="SessionResetPolicy.WhenDirty"/> resets the session first when the
     /// scope may have changed it, and remembers when it went idle.
     /// </summary>
-    public async ValueTask ReturnAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io)
+    public ValueTask ReturnAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io) =>
+        // Not an async method: under SessionResetPolicy.Always returning is the driver's close alone.
+        _idle is null ? _source.CloseAsync(connection, io) : ReturnCheckedAsync(_idle, lease, connection, io);
+
+    private async ValueTask ReturnCheckedAsync(IdleTable idleTable, ScopeLease lease, MySqlConnection connection, IOBehavior io)
     {
         try
         {
-            if (_idle is not null && _source.IsOpen(connection))
+            if (_source.IsOpen(connection))
             {
                 var id = _source.ConnectionIdOf(connection);
                 if (await ResetIfDirtyAsync(lease, connection, io).ConfigureAwait(false))
-                    _idle.MarkIdle(id, _clock.NowMilliseconds);
+                    idleTable.MarkIdle(id, _clock.NowMilliseconds);
                 else
-                    _idle.Forget(id);
+                    idleTable.Forget(id);
             }
         }
         finally
