@@ -28,8 +28,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         MaxConnections = settings.MaxConnections;
         ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
         Registry = new ScopeRegistry(settings.MaxConnections);
-        var (syncWindow, asyncWindow) = BargeWindowForExperiment();
-        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, syncWindow, asyncWindow);
+        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, AdmissionGate.DefaultSynchronousBargeWindow, AdmissionGate.DefaultAsynchronousBargeWindow);
         Session = new SessionTracker(settings, source, events, name);
     }
 
@@ -207,11 +206,6 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         Gate.Dispose();
         return Source.DisposeAsync();
     }
-
-    private static (TimeSpan, TimeSpan) BargeWindowForExperiment() =>
-        Environment.GetEnvironmentVariable("SQLHELPER_BARGE_MS") is { } text
-            ? (TimeSpan.FromMilliseconds(double.Parse(text.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)), TimeSpan.FromMilliseconds(double.Parse(text.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)))
-            : (AdmissionGate.DefaultSynchronousBargeWindow, AdmissionGate.DefaultAsynchronousBargeWindow);
 
     /// <summary>Takes an admission slot for <paramref name="lease"/> and registers it; not an async method, so the uncontended path builds no state machine.</summary>
     private ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
