@@ -14,6 +14,8 @@ namespace SqlHelpers.Benchmarks.Micro;
 /// differences, and between the 10th percentiles), bytes/op, and the same per-op time and difference measured on the
 /// thread's CPU clock: the batches complete synchronously on one thread (warm pool, no I/O), so its CPU time is what the
 /// code costs, and it does not count the time the thread waited for a core while other processes ran.
+/// Options: <c>--batches N</c> (default 300), <c>--threads N</c> (run every batch on N threads at once, to see what
+/// concurrent opens add), <c>--cases open,nest</c> (only the cases whose name starts so).
 /// </summary>
 internal static class PairedOverheadCommand
 {
@@ -22,8 +24,12 @@ internal static class PairedOverheadCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var (connection, rest) = ExeArguments.TakeOption(args, "--connection");
-        var (batchesText, _) = ExeArguments.TakeOption(rest, "--batches");
+        var (batchesText, rest2) = ExeArguments.TakeOption(rest, "--batches");
+        var (threadsText, rest3) = ExeArguments.TakeOption(rest2, "--threads");
+        var (casesText, _) = ExeArguments.TakeOption(rest3, "--cases");
         var batches = batchesText is null ? 300 : int.Parse(batchesText, CultureInfo.InvariantCulture);
+        var threads = threadsText is null ? 1 : int.Parse(threadsText, CultureInfo.InvariantCulture);
+        using var parallel = threads > 1 ? new ParallelBatches(threads) : null;
         await using var database = await BenchmarkDatabase.ResolveAsync(connection);
         var cs = ConnectionStrings.For(database.ConnectionString, connectionReset: false, maxPoolSize: 100);
         await using var ambient = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.AsyncFlowStack, 100));
@@ -37,11 +43,13 @@ internal static class PairedOverheadCommand
             ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Raw3(dataSource)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance))]),
             ("nest 3 async", [() => Raw3Async(cs), () => Raw3Async(dataSource), () => Scope3Async(ambient), () => Scope3Async(perInstance)]),
         };
+        if (casesText is not null)
+            cases = [.. cases.Where(c => casesText.Split(',').Any(wanted => c.Name.StartsWith(wanted, StringComparison.Ordinal)))];
         // SqlHelper opens through a MySqlDataSource; the second row shows what that alone costs against the connection-string pool.
         string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance"];
 
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating; database {database.Description}.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating, on {(threads == 1 ? "one thread" : $"{threads} threads at once")}; database {database.Description}.");
         report.AppendLine();
         report.AppendLine("| case | variant | ns/op median | ns/op p10 | Δ ns vs raw, median of paired rounds | Δ ns vs raw at p10 | CPU ns/op median | Δ CPU ns vs raw, median of paired rounds | B/op | Δ B vs raw |");
         report.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
@@ -51,7 +59,7 @@ internal static class PairedOverheadCommand
             for (var i = 0; i < 3; i++)
             {
                 foreach (var variant in variants)
-                    await Batch(variant, BatchSize);
+                    await Run(variant);
             }
             var times = variants.Select(_ => new double[batches]).ToArray();
             var cpuTimes = variants.Select(_ => new double[batches]).ToArray();
@@ -61,7 +69,7 @@ internal static class PairedOverheadCommand
                 for (var k = 0; k < variants.Length; k++)
                 {
                     var v = (round + k) % variants.Length;
-                    (times[v][round], cpuTimes[v][round], bytes[v][round]) = await Batch(variants[v], BatchSize);
+                    (times[v][round], cpuTimes[v][round], bytes[v][round]) = await Run(variants[v]);
                 }
             }
             for (var v = 0; v < variants.Length; v++)
@@ -78,6 +86,9 @@ internal static class PairedOverheadCommand
         }
         Console.WriteLine(report);
         return 0;
+
+        ValueTask<(double, double, double)> Run(Func<ValueTask> variant) =>
+            parallel is null ? Batch(variant, BatchSize) : ValueTask.FromResult(parallel.Batch(variant, BatchSize));
     }
 
     private static async ValueTask<(double NanosecondsPerOp, double CpuNanosecondsPerOp, double BytesPerOp)> Batch(Func<ValueTask> op, int count)
