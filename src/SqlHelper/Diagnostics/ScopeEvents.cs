@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SqlHelpers.Scopes;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers.Diagnostics;
 
@@ -71,16 +72,17 @@ internal sealed class ScopeEvents : IDisposable
         }
     }
 
-    public void ScopeClosed(ScopeLease lease, TimeSpan held)
+    /// <summary>A scope released its connection; how long it held it is read from <paramref name="clock"/> only when something records it.</summary>
+    public void ScopeClosed(ScopeLease lease, Clock clock)
     {
         _counters.ScopeClosed();
         if (_telemetry.HoldTime.Enabled)
-            _telemetry.HoldTime.Record(held.TotalSeconds, _telemetry.Tags);
+            _telemetry.HoldTime.Record(clock.Since(lease.OpenedMilliseconds).TotalSeconds, _telemetry.Tags);
         lease.Activity?.Stop();
         if (lease.LeakReported)
-            Log.ScopeLeakReleased(Logger, lease.Id, lease.FlowId, lease.Depth, held.TotalSeconds);
+            Log.ScopeLeakReleased(Logger, lease.Id, lease.FlowId, lease.Depth, clock.Since(lease.OpenedMilliseconds).TotalSeconds);
         if (Logger.IsEnabled(LogLevel.Trace))
-            Log.ScopeClosed(Logger, lease.Id, lease.FlowId, lease.Depth, held.TotalSeconds);
+            Log.ScopeClosed(Logger, lease.Id, lease.FlowId, lease.Depth, clock.Since(lease.OpenedMilliseconds).TotalSeconds);
     }
 
     public void ScopeMisnested(ScopeLease lease)

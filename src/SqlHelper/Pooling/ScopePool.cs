@@ -182,7 +182,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     {
         if (!lease.IsJoined)
             ReleaseAdmission(lease);
-        Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
+        Events.ScopeClosed(lease, Clock);
     }
 
     /// <summary>Frees the admission slot of a lease whose open failed or whose connection went back.</summary>

@@ -73,5 +73,16 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public bool TryMarkLeakReported() => Interlocked.Exchange(ref _leakReported, 1) == 0;
 
     /// <summary>Marks the lease released; returns <c>true</c> only for the first caller, so a connection goes back once.</summary>
-    public bool TryMarkReleased() => Interlocked.Exchange(ref _released, 1) == 0;
+    /// <remarks>
+    /// Not an interlocked exchange: its two callers never race. A dispose gets here once, after the scope's own
+    /// compare-and-swap from live to disposed; a finalizer only for a scope that was never disposed and is unreachable.
+    /// This flag stops a second, later call.
+    /// </remarks>
+    public bool TryMarkReleased()
+    {
+        if (_released != 0)
+            return false;
+        _released = 1;
+        return true;
+    }
 }
