@@ -168,7 +168,6 @@ internal sealed class AdmissionGate : IDisposable
     {
         lock (_lock)
         {
-            waiter.Scheduled = false;
             if (waiter.Outcome != AdmissionOutcome.Pending)
                 return waiter.Outcome;
             if (waiter.Woken)
@@ -179,7 +178,11 @@ internal sealed class AdmissionGate : IDisposable
             var now = _clock.NowMilliseconds;
             if (!IsStrictLocked(now) && TryIncrement(waiter.Limit))
                 CompleteLocked(waiter, AdmissionOutcome.Admitted, signal: false);
-            DispatchLocked(now);   // when strict, this hands slots over in order, perhaps to this waiter
+            // When strict, this hands slots over in order, perhaps to this waiter. Its work item is still marked scheduled
+            // meanwhile, so that handoff does not queue it a second time: the caller sees the outcome returned here.
+            DispatchLocked(now);
+            if (waiter.Outcome == AdmissionOutcome.Pending)
+                waiter.Scheduled = false;   // waiting again: the next signal queues it anew
             return waiter.Outcome;
         }
     }

@@ -189,5 +189,74 @@ public sealed class AdmissionGateTests
         Assert.Equal(1, gate.Held);
     }
 
+    [Fact]
+    public async Task ManySyncAndAsyncFlows_RealClock_EveryEntryAdmittedOnceAndTheLimitNeverPassed()
+    {
+        // Windows of 1 ms on the real clock switch the gate between barging and strict all the time.
+        using var gate = new AdmissionGate(Clock.System, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+        const int limit = 4;
+        const int rounds = 400;
+        var inside = 0;
+        var mostInside = 0;
+        var entries = 0;
+
+        async Task EnterAsync(IOBehavior io)
+        {
+            if (!gate.TryEnter(limit))
+            {
+                var waiter = gate.Enqueue(limit, io);
+                var outcome = waiter.Outcome == AdmissionOutcome.Pending ? await waiter.WaitAsync() : waiter.Outcome;
+                Assert.Equal(AdmissionOutcome.Admitted, outcome);
+            }
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref mostInside, now);
+            Interlocked.Increment(ref entries);
+        }
+
+        void Leave()
+        {
+            Interlocked.Decrement(ref inside);
+            gate.Release();
+        }
+
+        var asyncFlows = Enumerable.Range(0, 24).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                await EnterAsync(IOBehavior.Asynchronous);
+                await Task.Yield();
+                Thread.SpinWait(500);   // hold the slot a little, so waits cross the windows both ways
+                Leave();
+            }
+        }));
+        var syncFlows = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                EnterAsync(IOBehavior.Synchronous).GetAwaiter().GetResult();
+                Thread.SpinWait(500);
+                Leave();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+
+        await Task.WhenAll(asyncFlows.Concat(syncFlows)).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(30 * rounds, entries);
+        Assert.InRange(mostInside, 1, limit);
+        Assert.Equal(0, gate.Held);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
+            if (previous == seen)
+                return;
+            seen = previous;
+        }
+    }
+
     private AdmissionGate NewGate(TimeSpan acquireTimeout) => new(new Clock(_time), acquireTimeout, SyncWindow, AsyncWindow);
 }
