@@ -88,7 +88,6 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     internal bool HasLiveChildren => Volatile.Read(ref _liveChildren) > 0;
 
-
     /// <summary>Releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>
     public void Dispose()
     {

@@ -43,13 +43,11 @@ internal sealed class AdmissionGate : IDisposable
     private readonly long _timeoutMilliseconds;
     private readonly long _syncWindowMilliseconds;
     private readonly long _asyncWindowMilliseconds;
-    private AdmissionWaiter? _head;
-    private AdmissionWaiter? _tail;
+    private readonly AdmissionQueue _queue = new();
     private int _held;
     private int _waiting;
     private long _strictFromMilliseconds = long.MaxValue;
     private int _offered;
-    private int _ceiling;
     private ITimer? _timer;
     private bool _timerArmed;
 
@@ -142,7 +140,7 @@ internal sealed class AdmissionGate : IDisposable
         var error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
         lock (_lock)
         {
-            while (_head is { } waiter)
+            while (_queue.First is { } waiter)
             {
                 waiter.Error = error;
                 CompleteLocked(waiter, AdmissionOutcome.Failed);
@@ -187,7 +185,7 @@ internal sealed class AdmissionGate : IDisposable
         }
     }
 
-    private bool IsStrictLocked(long now) => _head is not null && now >= _strictFromMilliseconds;
+    private bool IsStrictLocked(long now) => _queue.First is not null && now >= _strictFromMilliseconds;
 
     /// <summary>When the gate turns strict for <paramref name="oldest"/>: a parked thread costs more to hand a slot to than an awaiting flow.</summary>
     private long StrictFrom(AdmissionWaiter oldest) =>
@@ -195,10 +193,10 @@ internal sealed class AdmissionGate : IDisposable
 
     private void DispatchLocked(long now)
     {
-        if (_head is null)
+        if (_queue.First is null)
             return;
         var strict = IsStrictLocked(now);
-        var waiter = _head;
+        var waiter = _queue.First;
         while (waiter is not null)
         {
             var next = waiter.Next;
@@ -207,7 +205,7 @@ internal sealed class AdmissionGate : IDisposable
             var held = Volatile.Read(ref _held);
             if (strict)
             {
-                if (held >= _ceiling)
+                if (held >= _queue.Ceiling)
                     return;
                 if (TryIncrement(waiter.Limit))
                     CompleteLocked(waiter, AdmissionOutcome.Admitted);
@@ -215,7 +213,7 @@ internal sealed class AdmissionGate : IDisposable
             else
             {
                 // Offered slots count as taken, so a release wakes at most one waiter per free slot.
-                if (held + _offered >= _ceiling)
+                if (held + _offered >= _queue.Ceiling)
                     return;
                 if (!waiter.Woken && held + _offered < waiter.Limit)
                 {
@@ -244,46 +242,23 @@ internal sealed class AdmissionGate : IDisposable
 
     private void AppendLocked(AdmissionWaiter waiter)
     {
-        waiter.Previous = _tail;
-        if (_tail is null)
-        {
-            _head = waiter;
+        _queue.Append(waiter);
+        if (_queue.First == waiter)
             Volatile.Write(ref _strictFromMilliseconds, StrictFrom(waiter));
-        }
-        else
-        {
-            _tail.Next = waiter;
-        }
-        _tail = waiter;
-        waiter.Queued = true;
-        if (waiter.Limit > _ceiling)
-            _ceiling = waiter.Limit;
         // A full fence between raising _waiting and reading _held (Release does the opposite), so no release goes unseen.
         Interlocked.Increment(ref _waiting);
     }
 
     private void RemoveLocked(AdmissionWaiter waiter)
     {
-        if (waiter.Previous is { } previous)
-            previous.Next = waiter.Next;
-        else
-            _head = waiter.Next;
-        if (waiter.Next is { } next)
-            next.Previous = waiter.Previous;
-        else
-            _tail = waiter.Previous;
-        waiter.Previous = null;
-        waiter.Next = null;
-        waiter.Queued = false;
+        _queue.Remove(waiter);
         Interlocked.Decrement(ref _waiting);
-        if (_head is null)
-            _ceiling = 0;
-        Volatile.Write(ref _strictFromMilliseconds, _head is { } oldest ? StrictFrom(oldest) : long.MaxValue);
+        Volatile.Write(ref _strictFromMilliseconds, _queue.First is { } oldest ? StrictFrom(oldest) : long.MaxValue);
     }
 
     private void ArmTimerLocked(long now)
     {
-        if (_timeoutMilliseconds < 0 || _timerArmed || _head is not { } oldest)
+        if (_timeoutMilliseconds < 0 || _timerArmed || _queue.First is not { } oldest)
             return;
         if (_timer is null)
         {
@@ -305,7 +280,7 @@ internal sealed class AdmissionGate : IDisposable
                 return;
             _timerArmed = false;
             var now = _clock.NowMilliseconds;
-            while (_head is { } oldest && now - oldest.EnqueuedMilliseconds >= _timeoutMilliseconds)
+            while (_queue.First is { } oldest && now - oldest.EnqueuedMilliseconds >= _timeoutMilliseconds)
                 CompleteLocked(oldest, AdmissionOutcome.TimedOut);
             ArmTimerLocked(now);
             DispatchLocked(now);   // a timed-out waiter may have held an offer

@@ -128,63 +128,6 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.pool.ReleaseAsync(state.lease, IOBehavior.Synchronous).RunSynchronously(), (pool: this, lease), preferLocal: false);
     }
 
-    private ValueTask<MySqlConnection> OpenAdmitted(ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var open = Session.OpenLiveAsync(io, MaxConnections, cancellationToken);
-            return open.IsCompletedSuccessfully ? open : ReleaseAdmissionOnFailureAsync(lease, open);
-        }
-        catch
-        {
-            ReleaseAdmission(lease);
-            throw;
-        }
-    }
-
-    private async ValueTask<MySqlConnection> OpenAfterWaitAsync(ValueTask admitted, ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
-    {
-        await admitted.ConfigureAwait(false);
-        return await OpenAdmitted(lease, io, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask<MySqlConnection> ReleaseAdmissionOnFailureAsync(ScopeLease lease, ValueTask<MySqlConnection> open)
-    {
-        try
-        {
-            return await open.ConfigureAwait(false);
-        }
-        catch
-        {
-            ReleaseAdmission(lease);
-            throw;
-        }
-    }
-
-    private async ValueTask FinishReleaseAsync(ScopeLease lease, ValueTask returned)
-    {
-        try
-        {
-            await returned.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            Events.ScopeReleaseFailed(lease, ex);
-        }
-        finally
-        {
-            FinishRelease(lease);
-        }
-    }
-
-    /// <summary>After the connection went back (or could not): frees the admission slot and records the close.</summary>
-    private void FinishRelease(ScopeLease lease)
-    {
-        if (!lease.IsJoined)
-            ReleaseAdmission(lease);
-        Events.ScopeClosed(lease, Clock);
-    }
-
     /// <summary>Frees the admission slot of a lease whose open failed or whose connection went back.</summary>
     public void ReleaseAdmission(ScopeLease lease)
     {
@@ -255,6 +198,63 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
                 waiter.Error!.Throw();   // the helper was disposed while this open waited
                 throw new InvalidOperationException("Unreachable.");
         }
+    }
+
+    private ValueTask<MySqlConnection> OpenAdmitted(ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var open = Session.OpenLiveAsync(io, MaxConnections, cancellationToken);
+            return open.IsCompletedSuccessfully ? open : ReleaseAdmissionOnFailureAsync(lease, open);
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    private async ValueTask<MySqlConnection> OpenAfterWaitAsync(ValueTask admitted, ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
+    {
+        await admitted.ConfigureAwait(false);
+        return await OpenAdmitted(lease, io, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<MySqlConnection> ReleaseAdmissionOnFailureAsync(ScopeLease lease, ValueTask<MySqlConnection> open)
+    {
+        try
+        {
+            return await open.ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    private async ValueTask FinishReleaseAsync(ScopeLease lease, ValueTask returned)
+    {
+        try
+        {
+            await returned.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Events.ScopeReleaseFailed(lease, ex);
+        }
+        finally
+        {
+            FinishRelease(lease);
+        }
+    }
+
+    /// <summary>After the connection went back (or could not): frees the admission slot and records the close.</summary>
+    private void FinishRelease(ScopeLease lease)
+    {
+        if (!lease.IsJoined)
+            ReleaseAdmission(lease);
+        Events.ScopeClosed(lease, Clock);
     }
 
     private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)
