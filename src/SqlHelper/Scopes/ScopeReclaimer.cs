@@ -15,11 +15,9 @@ internal sealed class ScopeReclaimer
     [ThreadStatic]
     private static ScopeReclaimer? t_cache;
 
-    [ThreadStatic]
-    private static int t_cached;
-
     private SqlScope? _scope;
     private ScopeReclaimer? _next;
+    private int _cached;   // while cached: how many reclaimers the thread's cache holds, this one included
 
     private ScopeReclaimer()
     {
@@ -38,7 +36,6 @@ internal sealed class ScopeReclaimer
         else
         {
             t_cache = reclaimer._next;
-            t_cached--;
             reclaimer._next = null;
         }
         reclaimer._scope = scope;
@@ -49,12 +46,14 @@ internal sealed class ScopeReclaimer
     public void Return()
     {
         _scope = null;
+        var cache = t_cache;
+        var cached = cache?._cached ?? 0;
         // One in the oldest generation is let go: a young collection counts the old generation live, so a cached old
         // reclaimer would keep an abandoned scope it watched reachable until a full collection.
-        if (t_cached >= CachedPerThread || GC.GetGeneration(this) == GC.MaxGeneration)
+        if (cached >= CachedPerThread || GC.GetGeneration(this) == GC.MaxGeneration)
             return;
-        _next = t_cache;
+        _next = cache;
+        _cached = cached + 1;
         t_cache = this;
-        t_cached++;
     }
 }
