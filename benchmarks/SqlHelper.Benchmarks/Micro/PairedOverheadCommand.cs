@@ -15,7 +15,8 @@ namespace SqlHelpers.Benchmarks.Micro;
 /// thread's CPU clock: the batches complete synchronously on one thread (warm pool, no I/O), so its CPU time is what the
 /// code costs, and it does not count the time the thread waited for a core while other processes ran.
 /// Options: <c>--batches N</c> (default 300), <c>--threads N</c> (run every batch on N threads at once, to see what
-/// concurrent opens add), <c>--cases open,nest</c> (only the cases whose name starts so).
+/// concurrent opens add), <c>--cases open,nest</c> (only the cases whose name starts so), <c>--variants 1,3</c> (run only
+/// these variants, the others do nothing: for a profiler).
 /// </summary>
 internal static class PairedOverheadCommand
 {
@@ -26,7 +27,8 @@ internal static class PairedOverheadCommand
         var (connection, rest) = ExeArguments.TakeOption(args, "--connection");
         var (batchesText, rest2) = ExeArguments.TakeOption(rest, "--batches");
         var (threadsText, rest3) = ExeArguments.TakeOption(rest2, "--threads");
-        var (casesText, _) = ExeArguments.TakeOption(rest3, "--cases");
+        var (casesText, rest4) = ExeArguments.TakeOption(rest3, "--cases");
+        var (variantsText, _) = ExeArguments.TakeOption(rest4, "--variants");
         var batches = batchesText is null ? 300 : int.Parse(batchesText, CultureInfo.InvariantCulture);
         var threads = threadsText is null ? 1 : int.Parse(threadsText, CultureInfo.InvariantCulture);
         using var parallel = threads > 1 ? new ParallelBatches(threads) : null;
@@ -45,6 +47,12 @@ internal static class PairedOverheadCommand
         };
         if (casesText is not null)
             cases = [.. cases.Where(c => casesText.Split(',').Any(wanted => c.Name.StartsWith(wanted, StringComparison.Ordinal)))];
+        if (variantsText is not null)
+        {
+            // Only these variants (0 raw MySqlConnection, 1 raw MySqlDataSource, 2 ambient, 3 per-instance): for a profiler.
+            var keep = variantsText.Split(',').Select(static v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            cases = [.. cases.Select(c => (c.Name, c.Variants.Select((v, i) => keep.Contains(i) ? v : static () => default).ToArray()))];
+        }
         // SqlHelper opens through a MySqlDataSource; the second row shows what that alone costs against the connection-string pool.
         string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance"];
 

@@ -29,10 +29,12 @@ internal sealed class ScopeEvents : IDisposable
     public StatisticsCounters Counters => _counters;
 
     /// <summary>Starts the activity that spans a scope, when someone listens; it never becomes <see cref="Activity.Current"/>.</summary>
-    public Activity? StartScopeActivity(ScopeLease lease, ScopeLease? parent)
+    /// <remarks>Small enough to be inlined: a scope nobody traces pays one check.</remarks>
+    public Activity? StartScopeActivity(ScopeLease lease, ScopeLease? parent) =>
+        SqlHelperTelemetry.Source.HasListeners() ? StartListenedScopeActivity(lease, parent) : null;
+
+    private Activity? StartListenedScopeActivity(ScopeLease lease, ScopeLease? parent)
     {
-        if (!SqlHelperTelemetry.Source.HasListeners())
-            return null;
         // An async open or dispose could not undo a change of Activity.Current in the caller's flow; nested scopes name
         // their enclosing scope's span as parent explicitly.
         var previous = Activity.Current;

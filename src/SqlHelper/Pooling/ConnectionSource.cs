@@ -51,10 +51,13 @@ internal sealed class ConnectionSource : IConnectionSource
         var connection = Volatile.Read(ref _dataSource).CreateConnection();
         if (io == IOBehavior.Asynchronous)
             return OpenAsync(connection, cancellationToken);
-        // The synchronous open is plain code: no state machine on the synchronous path.
+        // The synchronous open is plain code: no state machine on the synchronous path, and the thread-static flag only
+        // when a session-init callback will read it.
+        var flagged = _sessionInitSql.Length != 0;
         try
         {
-            _openingSynchronously = true;
+            if (flagged)
+                _openingSynchronously = true;
             connection.Open();
         }
         catch
@@ -64,7 +67,8 @@ internal sealed class ConnectionSource : IConnectionSource
         }
         finally
         {
-            _openingSynchronously = false;
+            if (flagged)
+                _openingSynchronously = false;
         }
         return new ValueTask<MySqlConnection>(connection);
     }
