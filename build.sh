@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SqlHelper build entry point.
-#   ./build.sh test           install what is missing, build warning-free, run every test project under tests/,
-#                             and end with the line "N passed, N failed, N skipped"
+#   ./build.sh test           install what is missing (a server, openssl, and galera-4 and rsync for the cluster
+#                             tests), build warning-free, run every test project under tests/, and end with the line
+#                             "N passed, N failed, N skipped"
 #   ./build.sh demo           install what is missing, run samples/SqlHelper.Demo
 #   ./build.sh bench [--full] install what is missing, run the load driver (quick by default)
 #
@@ -79,6 +80,44 @@ ensure_server() {
   fi
 }
 
+# Prints the Galera 4 provider library (the same places as MySqlTestCluster looks in first), or fails.
+galera_provider() {
+  local path
+  for path in /usr/lib/galera/libgalera_smm.so /usr/lib/galera-4/libgalera_smm.so /usr/lib64/galera-4/libgalera_smm.so \
+              /usr/lib64/galera/libgalera_smm.so /usr/lib/libgalera_smm.so; do
+    if [ -f "$path" ]; then echo "$path"; return 0; fi
+  done
+  return 1
+}
+
+# $1: a program; true when it is on PATH or in the folders where server packages put theirs.
+installed() {
+  local dir
+  command -v "$1" >/dev/null 2>&1 && return 0
+  for dir in /usr/sbin /usr/local/sbin /usr/bin /usr/local/bin /sbin /bin; do
+    if [ -x "$dir/$1" ]; then return 0; fi
+  done
+  return 1
+}
+
+# The cluster tests (MySqlTestCluster) start local MariaDB Galera nodes whatever server the other tests use: they need
+# mariadbd with its wsrep_sst_rsync script, the Galera 4 provider, rsync, and ss or lsof (which that script uses).
+ensure_galera() {
+  local packages=()
+  if ! installed mariadbd || ! installed wsrep_sst_rsync; then packages+=(mariadb-server); fi
+  if ! galera_provider >/dev/null; then packages+=(galera-4); fi
+  if ! installed rsync; then packages+=(rsync); fi
+  if ! installed ss && ! installed lsof; then packages+=(iproute2); fi
+  if [ "${#packages[@]}" -eq 0 ]; then
+    log "Galera for the cluster tests: $(galera_provider)"
+    return 0
+  fi
+  log "Installing ${packages[*]} with apt-get (the cluster tests start local MariaDB Galera nodes)"
+  if ! apt_install "${packages[@]}"; then
+    echo "Could not install ${packages[*]} (needs root and apt-get); the cluster tests will fail with a message that names what is missing." >&2
+  fi
+}
+
 ensure_sysbench() {
   if ! command -v sysbench >/dev/null 2>&1; then
     log "Installing sysbench (the C-client reference row)"
@@ -137,6 +176,7 @@ case "${1:-}" in
     [ "$#" -eq 1 ] || usage
     rm -rf "$RESULTS_DIR"   # never count an earlier run's results
     ensure_server SQLHELPER_TEST_CONNECTION
+    ensure_galera
     if ! build; then
       echo "The build failed (warnings are errors); no test ran." >&2
       echo "0 passed, 0 failed, 0 skipped"   # the real counts: nothing ran; the exit status says it failed

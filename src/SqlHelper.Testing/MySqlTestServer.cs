@@ -149,9 +149,6 @@ public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
     /// <summary>Stops and deletes a server this object started; an external server is left alone. Safe to call twice.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Gets the local server behind this object, for topologies of several servers.</summary>
-    internal LocalServerProcess? LocalProcess => (_backend as LocalBinaryServer)?.Process;
-
     private static async Task ClearPoolAsync(string connectionString)
     {
         try

@@ -17,4 +17,13 @@ public enum ScopeOption
     /// connection taken; disposing it ends neither. With no current scope it takes its own connection, as <see cref="RequiresNew"/>.
     /// </summary>
     Required,
+
+    /// <summary>
+    /// The scope joins <see cref="SqlHelper.Current"/> as <see cref="Required"/> does and sets a <c>SAVEPOINT</c> in its
+    /// transaction (Spring's <c>PROPAGATION_NESTED</c>): its <see cref="SqlScope.Commit"/> releases the savepoint, its
+    /// <see cref="SqlScope.Rollback"/> or a dispose without a commit rolls back to it, undoing only the nested scope's work.
+    /// The current scope must have a transaction in progress, else <see cref="InvalidOperationException"/>: a "nested" unit
+    /// of work outside any transaction is almost always a bug. With no current scope it takes its own connection, as <see cref="RequiresNew"/>.
+    /// </summary>
+    Nested,
 }

@@ -12,7 +12,7 @@ public enum SessionResetPolicy
     /// <summary>
     /// The pool does not reset; SqlHelper resets a connection when it is released only if the scope that used it may have
     /// changed session state: anything but plain, recognised SELECT / UPDATE / DELETE statements run through the helper API
-    /// (see docs/session-reset.md), any touch of <see cref="SqlScope.Connection"/> or <see cref="SqlScope.Command"/>, or a
+    /// (the session reset page of SqlHelper's documentation lists them), any touch of <see cref="SqlScope.Connection"/> or <see cref="SqlScope.Command"/>, or a
     /// transaction left open. Clean scopes skip the round trip.
     /// </summary>
     WhenDirty,

@@ -85,7 +85,11 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         var replicaMax = _options.ReplicaMaxConnections ?? _options.MaxConnections;
         ScopePool[] replicas = [.. validated.Replicas.Select(replica => new ScopePool(PoolName(replica), isReplica: true,
             createSource(replica, _options, replicaMax, 0), Settings(replicaMax), _events, selfDeadlockDetector: null))];
-        _router = new ScopeRouter(primary, replicas, _events, _options, _clock);
+        // Cluster nodes: one pool per node, the first standing in for the primary (statistics, warm-up).
+        ScopePool[] nodes = [.. validated.Nodes.Select((node, i) => i == 0 ? primary : new ScopePool(PoolName(node), isReplica: false,
+            createSource(node, _options, _options.MaxConnections, _options.MinIdle), Settings(_options.MaxConnections), _events,
+            _options.SelfDeadlockDetectionDelay == Timeout.InfiniteTimeSpan ? null : new SelfDeadlockDetector(node.ConnectionString, _options.SelfDeadlockDetectionDelay, _events)))];
+        _router = new ScopeRouter(primary, replicas, nodes, _events, _options, _clock);
         _opener = new ScopeOpener(_stack, _router, _events, _clock, _options.CaptureOpenSite);
         if (_options.LeakDetectionThreshold is { } threshold)
             _leakDetector = new LeakDetector([.. _router.AllPools], threshold, _events, _clock);
@@ -125,15 +129,20 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <summary>
     /// Opens a scope that either takes its own connection (<see cref="ScopeOption.RequiresNew"/>, as <see cref="Open()"/>)
     /// or joins <see cref="Current"/> (<see cref="ScopeOption.Required"/>): same connection and transaction, nothing taken
-    /// from the pool, and disposing it ends neither.
+    /// from the pool, and disposing it ends neither. <see cref="ScopeOption.Nested"/> joins too and sets a savepoint in the
+    /// current scope's transaction: the scope's commit releases it, its rollback or a dispose without commit rolls back to it.
     /// </summary>
     /// <param name="option">Whether to join the current scope.</param>
     /// <returns>The open scope; dispose it.</returns>
     /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ScopeOption.Nested"/> and <see cref="Current"/> has no transaction in progress.</exception>
+    /// <exception cref="SqlConnectionLostException"><see cref="ScopeOption.Nested"/> and the current scope's connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
     public SqlScope Open(ScopeOption option)
     {
         ThrowIfDisposed();
+        if (option == ScopeOption.Nested && Current is { } enclosing)
+            return OpenSavepoint(enclosing);
         return option == ScopeOption.Required && Current is { } current ? _opener.OpenJoined(current) : Open();
     }
 
@@ -158,10 +167,14 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>The open scope; dispose it.</returns>
     /// <exception cref="SqlPoolExhaustedException">A new connection was needed and none could be had.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ScopeOption.Nested"/> and <see cref="Current"/> has no transaction in progress.</exception>
+    /// <exception cref="SqlConnectionLostException"><see cref="ScopeOption.Nested"/> and the current scope's connection was lost.</exception>
     /// <exception cref="ObjectDisposedException">The helper has been disposed.</exception>
     public ValueTask<SqlScope> OpenAsync(ScopeOption option, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        if (option == ScopeOption.Nested && Current is { } enclosing)
+            return OpenSavepointAsync(enclosing, cancellationToken);
         return option == ScopeOption.Required && Current is { } current
             ? ValueTask.FromResult(_opener.OpenJoined(current))
             : OpenAsync(cancellationToken);
@@ -243,6 +256,9 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
 
     /// <summary>The admission limit of the primary for a scope at <paramref name="depth"/>; see <see cref="ScopePool.LimitFor"/>.</summary>
     internal int LimitFor(int depth) => _router.Primary.LimitFor(depth);
+
+    /// <summary>Gets the primary server's pool (tests).</summary>
+    internal ScopePool PrimaryPool => _router.Primary;
 
     private SqlScopeInfo Describe(ScopeLease lease) => new()
     {

@@ -2,8 +2,8 @@ namespace SqlHelpers;
 
 /// <summary>
 /// The base of the errors SqlHelper itself raises (as opposed to the server's <see cref="MySqlConnector.MySqlException"/>),
-/// so that "SqlHelper said no" can be caught in one clause. It derives from <see cref="InvalidOperationException"/>, which
-/// these errors were before the hierarchy existed.
+/// so that "SqlHelper said no" can be caught in one clause. It derives from <see cref="InvalidOperationException"/>, so a
+/// <c>catch (InvalidOperationException)</c> catches these errors too.
 /// </summary>
 public abstract class SqlHelperException : InvalidOperationException
 {

@@ -111,6 +111,23 @@ public sealed class SqlHelperOptions
     public TimeSpan ReplicaCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Gets or sets the connection strings of the nodes of a Galera cluster (MariaDB Galera, Percona XtraDB Cluster), one per
+    /// node. When set, leave <see cref="ConnectionString"/> and <see cref="ReplicaConnectionStrings"/> empty: every scope,
+    /// read-write or read-only, goes to a healthy node, round robin, each node with its own pool of up to
+    /// <see cref="MaxConnections"/> connections. A node is healthy while it is ready, synced and in the primary component and not
+    /// desynced; nodes are checked every <see cref="ReplicaCheckInterval"/>, and a node that fails an open or answers error 1047
+    /// (not prepared) is skipped at once.
+    /// </summary>
+    public IList<string> ClusterNodes { get; set; } = [];
+
+    /// <summary>
+    /// Gets or sets whether every session runs <c>SET SESSION wsrep_sync_wait = 1</c>, so a read on one Galera node waits
+    /// until that node has applied every write the cluster committed before the read began: read-your-writes across nodes.
+    /// It costs a cluster round trip (and the wait for the node to catch up) per read. Off by default; needs a Galera server.
+    /// </summary>
+    public bool CausalReads { get; set; }
+
+    /// <summary>
     /// Gets or sets whether <see cref="SqlHelper.FetchAll{T}"/> and <see cref="SqlHelper.FetchOne{T}"/> (and their async
     /// twins) may read from a replica when the calling flow has no current scope. Off by default: replicas may lag.
     /// </summary>
@@ -157,6 +174,8 @@ public sealed class SqlHelperOptions
         MaxReplicaLag = MaxReplicaLag,
         ReplicaCheckInterval = ReplicaCheckInterval,
         ReadFromReplicasOutsideScopes = ReadFromReplicasOutsideScopes,
+        ClusterNodes = [.. ClusterNodes ?? []],
+        CausalReads = CausalReads,
         PingAfterIdle = PingAfterIdle,
         TimeProvider = TimeProvider,
     };

@@ -20,13 +20,15 @@ public static class SqlHelperOptionsValidator
     internal static ValidatedOptions ThrowIfInvalid(SqlHelperOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var primary = ValidatePrimary(options);
-        return new ValidatedOptions(primary, ValidateReplicas(options));
+        var nodes = ValidateNodes(options);
+        var primary = ValidatePrimary(options, nodes);
+        return new ValidatedOptions(primary, ValidateReplicas(options), nodes);
     }
 
-    private static MySqlConnectionStringBuilder ValidatePrimary(SqlHelperOptions options)
+    private static MySqlConnectionStringBuilder ValidatePrimary(SqlHelperOptions options, List<MySqlConnectionStringBuilder> nodes)
     {
-        var builder = ParseConnectionString(options.ConnectionString);
+        // With cluster nodes the first node stands in for the primary (statistics, warm-up); every node has its own pool.
+        var builder = nodes.Count != 0 ? new MySqlConnectionStringBuilder(nodes[0].ConnectionString) : ParseConnectionString(options.ConnectionString);
 
         if (options.MaxConnections <= 0)
             throw Fail(nameof(SqlHelperOptions.MaxConnections), $"MaxConnections must be at least 1, but was {options.MaxConnections}.");
@@ -73,6 +75,21 @@ public static class SqlHelperOptionsValidator
         for (var i = 0; i < list.Count; i++)
             replicas.Add(ParseConnectionString(list[i], $"{nameof(SqlHelperOptions.ReplicaConnectionStrings)}[{i}]", nameof(SqlHelperOptions.ReplicaConnectionStrings)));
         return replicas;
+    }
+
+    private static List<MySqlConnectionStringBuilder> ValidateNodes(SqlHelperOptions options)
+    {
+        var nodes = new List<MySqlConnectionStringBuilder>();
+        var list = options.ClusterNodes ?? [];
+        if (list.Count == 0)
+            return nodes;
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+            throw Fail(nameof(SqlHelperOptions.ClusterNodes), "ClusterNodes and ConnectionString are both set; with ClusterNodes every node is named there, so leave ConnectionString empty.");
+        if (options.ReplicaConnectionStrings is { Count: > 0 })
+            throw Fail(nameof(SqlHelperOptions.ClusterNodes), "ClusterNodes and ReplicaConnectionStrings are both set; a cluster's nodes all take reads and writes, so leave ReplicaConnectionStrings empty.");
+        for (var i = 0; i < list.Count; i++)
+            nodes.Add(ParseConnectionString(list[i], $"{nameof(SqlHelperOptions.ClusterNodes)}[{i}]", nameof(SqlHelperOptions.ClusterNodes)));
+        return nodes;
     }
 
     private static MySqlConnectionStringBuilder ParseConnectionString(string? connectionString) =>

@@ -121,13 +121,9 @@ public sealed partial class SqlScope
         {
             return await statement(connection, new Statement(sql, param, Transaction, cancellationToken), io).ConfigureAwait(false);
         }
-        catch (MySqlException ex) when (guard?.Translate(ex) is { } selfDeadlock)
+        catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
         {
-            throw selfDeadlock;
-        }
-        catch (IOException ex)
-        {
-            throw ConnectionLost(ex);   // the driver lets some end-of-stream errors through unwrapped
+            throw failure;
         }
         finally
         {
@@ -135,11 +131,34 @@ public sealed partial class SqlScope
         }
     }
 
+    /// <summary>
+    /// Returns what to throw instead of a statement's failure, or <c>null</c> to let it through: the self-deadlock the guard
+    /// interrupted, or a lost connection (sent, then the connection died: the outcome is unknown; nothing is sent again;
+    /// the driver lets some end-of-stream errors through as a bare IOException, and a reset while sending as a bare
+    /// SocketException). Reading a stream's rows uses it too.
+    /// </summary>
+    internal Exception? StatementFailure(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard)
+    {
+        // A cluster node that is not (or no longer) prepared: keep new scopes off it at once, not after the next check.
+        if (exception is MySqlException { ErrorCode: MySqlErrorCode.UnknownCommand } notPrepared && Owner._lease.Pool is { ReportFailure: { } report } pool)
+            report(pool, notPrepared);
+        return Translate(exception, connection, guard);
+    }
+
+    private Exception? Translate(Exception exception, MySqlConnection connection, SelfDeadlockGuard? guard) => exception switch
+    {
+        MySqlException ex when guard?.Translate(ex) is { } selfDeadlock => selfDeadlock,
+        MySqlException or IOException when connection.State != System.Data.ConnectionState.Open => ConnectionLost(exception),
+        IOException or System.Net.Sockets.SocketException => ConnectionLost(exception),
+        _ => null,
+    };
+
     /// <summary>Checks the call, records what the statement means for session state and routing, and returns the connection.</summary>
     private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
+        Owner.ThrowIfStreamOpen();
         var owner = Owner._lease;
         var pool = owner.Pool!;
         pool.ParameterCheck.Validate(sql, param);

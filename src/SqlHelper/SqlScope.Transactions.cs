@@ -79,11 +79,12 @@ public sealed partial class SqlScope
     private async ValueTask<MySqlTransaction> BeginTransactionCoreAsync(IOBehavior io, IsolationLevel isolationLevel, CancellationToken cancellationToken)
     {
         ThrowIfNotLive();
+        Owner.ThrowIfStreamOpen();
         if (Transaction is not null)
         {
             throw new InvalidOperationException(IsJoined && !_lease.OwnsTransaction
                 ? "This scope joined an enclosing scope that already has a transaction in progress; its commands run in that transaction. Commit or roll back through the enclosing scope."
-                : "A transaction is already in progress on this scope. Commit or roll it back before beginning another (savepoints are not supported).");
+                : "A transaction is already in progress on this scope. Commit or roll it back before beginning another, or open a savepoint scope with Open(ScopeOption.Nested).");
         }
         var connection = Owner.LiveConnection();
         MySqlTransaction transaction;
@@ -93,9 +94,9 @@ public sealed partial class SqlScope
                 ? connection.BeginTransaction(isolationLevel)
                 : await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (StatementFailure(ex, connection, guard: null) is { } failure)
         {
-            throw ConnectionLost(ex);
+            throw failure;
         }
         Owner._lease.Transaction = transaction;
         _lease.OwnsTransaction = true;
@@ -106,6 +107,11 @@ public sealed partial class SqlScope
 
     private async ValueTask EndTransactionCoreAsync(IOBehavior io, bool commit, CancellationToken cancellationToken)
     {
+        if (IsSavepoint)
+        {
+            await EndSavepointCoreAsync(io, commit, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var transaction = OwnTransaction(commit ? "Commit" : "Rollback");
         try
         {
@@ -125,9 +131,9 @@ public sealed partial class SqlScope
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (StatementFailure(ex, Owner._lease.Connection!, guard: null) is { } failure)
         {
-            throw ConnectionLost(ex);
+            throw failure;   // a commit whose connection died: whether it committed is unknown (OutcomeUnknown)
         }
     }
 
@@ -137,6 +143,7 @@ public sealed partial class SqlScope
         var transaction = Transaction ?? throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()}: no transaction is in progress on this scope. Call BeginTransaction first.");
         if (!_lease.OwnsTransaction)
             throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()} here: this scope joined an enclosing scope whose transaction it is. {operation} through the enclosing scope.");
+        Owner.ThrowIfStreamOpen();
         Owner.LiveConnection();
         return transaction;
     }

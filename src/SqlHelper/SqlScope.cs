@@ -195,6 +195,8 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     private async ValueTask EndWithCommandAsync(IOBehavior io)
     {
+        await CloseOpenResultsAsync(io).ConfigureAwait(false);
+        await RollbackSavepointOnEndAsync(io).ConfigureAwait(false);
         var command = _command;
         _command = null;
         if (command is not null)
@@ -213,12 +215,12 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     {
         var connection = _lease.Connection!;
         if (connection.State != System.Data.ConnectionState.Open)
-            throw ConnectionLost(null);
+            throw ConnectionLost(null, outcomeUnknown: false);
         return connection;
     }
 
-    private SqlConnectionLostException ConnectionLost(Exception? innerException) =>
-        new(_lease.ConnectionId ?? 0, _lease.Pool?.Name, innerException);
+    private SqlConnectionLostException ConnectionLost(Exception? innerException, bool outcomeUnknown = true) =>
+        new(_lease.ConnectionId ?? 0, _lease.Pool?.Name, outcomeUnknown, innerException);
 
     private void ThrowIfNotLive()
     {

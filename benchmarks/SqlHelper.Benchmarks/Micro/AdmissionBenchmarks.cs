@@ -16,10 +16,10 @@ public class AdmissionBenchmarks
     private const int TotalOperations = 64 * 1024;
     private const int Limit = 1_000;
 
-    private static readonly Action<AdmissionBenchmarks, int, int> s_interlocked = static (b, n, _) => b.InterlockedLoop(n);
-    private static readonly Action<AdmissionBenchmarks, int, int> s_semaphore = static (b, n, _) => b.SemaphoreLoop(n);
-    private static readonly Action<AdmissionBenchmarks, int, int> s_gate = static (b, n, _) => b.GateLoop(n);
-    private static readonly Action<AdmissionBenchmarks, int, int> s_gateAndRegistry = static (b, n, index) => b.GateAndRegistryLoop(n, index);
+    private static readonly Action<AdmissionBenchmarks, int, int> InterlockedBody = static (b, n, _) => b.InterlockedLoop(n);
+    private static readonly Action<AdmissionBenchmarks, int, int> SemaphoreBody = static (b, n, _) => b.SemaphoreLoop(n);
+    private static readonly Action<AdmissionBenchmarks, int, int> GateBody = static (b, n, _) => b.GateLoop(n);
+    private static readonly Action<AdmissionBenchmarks, int, int> GateAndRegistryBody = static (b, n, index) => b.GateAndRegistryLoop(n, index);
 
     private readonly AdmissionGate _gate = new();
     private readonly SemaphoreSlim _semaphore = new(Limit, Limit);
@@ -65,16 +65,16 @@ public class AdmissionBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = TotalOperations, Description = "Interlocked inc + dec (floor)")]
-    public void InterlockedFloor() => Run(s_interlocked);
+    public void InterlockedFloor() => Run(InterlockedBody);
 
     [Benchmark(OperationsPerInvoke = TotalOperations, Description = "SemaphoreSlim Wait(0) + Release (BCL reference)")]
-    public void Semaphore() => Run(s_semaphore);
+    public void Semaphore() => Run(SemaphoreBody);
 
     [Benchmark(OperationsPerInvoke = TotalOperations, Description = "AdmissionGate TryEnter + Release")]
-    public void Gate() => Run(s_gate);
+    public void Gate() => Run(GateBody);
 
     [Benchmark(OperationsPerInvoke = TotalOperations, Description = "AdmissionGate + ScopeRegistry Add/Remove (Admit + ReleaseAdmission)")]
-    public void GateAndRegistry() => Run(s_gateAndRegistry);
+    public void GateAndRegistry() => Run(GateAndRegistryBody);
 
     private void Run(Action<AdmissionBenchmarks, int, int> work)
     {

@@ -16,7 +16,7 @@ namespace SqlHelpers.Benchmarks.Micro;
 [CategoriesColumn]
 public class HotPathBenchmarks
 {
-    private static readonly object s_parameters = new { id = 42 };
+    private static readonly object PointSelectParameters = new { id = 42 };
 
     private readonly StatisticsCounters _counters = new();
     private SqlHelper _helper = null!;
@@ -99,12 +99,12 @@ public class HotPathBenchmarks
 
     [Benchmark(Baseline = true, Description = "ParameterCheck.Validate, ValidateParameters off")]
     [BenchmarkCategory("parameter check")]
-    public void ValidateOff() => _checkOff.Validate(Load.Workload.PointSelect, s_parameters);
+    public void ValidateOff() => _checkOff.Validate(Load.Workload.PointSelect, PointSelectParameters);
 
     /// <summary>What every FetchOne with a parameter object pays by default (a cache hit after the first call of a SQL and parameter type).</summary>
     [Benchmark(Description = "ParameterCheck.Validate (the point select, new { id })")]
     [BenchmarkCategory("parameter check")]
-    public void Validate() => _check.Validate(Load.Workload.PointSelect, s_parameters);
+    public void Validate() => _check.Validate(Load.Workload.PointSelect, PointSelectParameters);
 
     /// <summary>The scan the check runs on a cache miss.</summary>
     [Benchmark(Description = "SqlNames.Scan (the point select)")]

@@ -6,8 +6,8 @@ namespace SqlHelpers.Testing.Local;
 /// <summary>
 /// Fresh data directories for local servers. The first one a process needs is initialised (mariadb-install-db, or
 /// mysqld --initialize-insecure) into a template; every server then gets a copy, which takes a fraction of a second
-/// instead of seconds. The template is deleted when the process exits, or by a server's watchdog when it is killed; one
-/// left all the same is deleted by the next process that makes one.
+/// instead of seconds. The template is deleted when the process exits, or by its own watchdog and the servers' when it
+/// is killed; one left all the same is deleted by the next process that makes one.
 /// </summary>
 internal static class DataDirectoryTemplate
 {
@@ -27,6 +27,21 @@ internal static class DataDirectoryTemplate
         return template;
     }
 
+    /// <summary>Gets a new path for a template of another kind (<paramref name="kind"/>, e.g. <c>galera</c>), named like these so that a
+    /// later process deletes it when this one was killed before its exit handler ran.</summary>
+    public static string NewTemplatePath(string kind) =>
+        Path.Combine(Path.GetTempPath(), Prefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + kind + "-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>Copies a folder and everything in it.</summary>
+    public static void Copy(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source))
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        foreach (var directory in Directory.EnumerateDirectories(source))
+            Copy(directory, Path.Combine(target, Path.GetFileName(directory)));
+    }
+
     private static async Task<string> GetTemplateAsync(ServerBinary binary, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -37,6 +52,7 @@ internal static class DataDirectoryTemplate
             DeleteLeftovers();
             var template = Path.Combine(Path.GetTempPath(), Prefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
             await InitializeAsync(binary, template, cancellationToken).ConfigureAwait(false);
+            await ServerWatchdog.WatchFolderAsync(template).ConfigureAwait(false);
             Templates[binary.Path] = template;
             return template;
         }
@@ -76,15 +92,6 @@ internal static class DataDirectoryTemplate
             if (attempt == 2)
                 throw new InvalidOperationException($"Initialising a data directory with {Path.GetFileName(program)} failed with exit code {exitCode}. Its output ends with:\n{Tail(output)}");
         }
-    }
-
-    private static void Copy(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.EnumerateFiles(source))
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        foreach (var directory in Directory.EnumerateDirectories(source))
-            Copy(directory, Path.Combine(target, Path.GetFileName(directory)));
     }
 
     private static void DeleteAll()

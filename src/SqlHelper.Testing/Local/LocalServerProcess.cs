@@ -23,7 +23,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
 
     private readonly IReadOnlyList<string> _arguments;
     private readonly TimeSpan _startTimeout;
-    private readonly string _templateDirectory;
+    private readonly IReadOnlyList<string> _templateDirectories;
     private Process? _process;
     private ServerOutput _output;
     private bool _disposed;
@@ -34,11 +34,13 @@ internal sealed class LocalServerProcess : IAsyncDisposable
             server.KillAndDelete();
     };
 
-    private LocalServerProcess(ServerBinary binary, string directory, string templateDirectory, int port, IReadOnlyList<string> arguments, TimeSpan startTimeout, string? caCertificatePath)
+    private LocalServerProcess(ServerBinary binary, string directory, IReadOnlyList<string> templateDirectories, string bindAddress, int port,
+        IReadOnlyList<string> arguments, TimeSpan startTimeout, string? caCertificatePath)
     {
-        _templateDirectory = templateDirectory;
+        _templateDirectories = templateDirectories;
         Binary = binary;
         Directory = directory;
+        BindAddress = bindAddress;
         Port = port;
         _arguments = arguments;
         _startTimeout = startTimeout;
@@ -54,6 +56,9 @@ internal sealed class LocalServerProcess : IAsyncDisposable
 
     public string Directory { get; }
 
+    /// <summary>Gets the loopback address the server listens on (<c>127.0.0.1</c>, or <c>127.0.0.</c><i>n</i> for a cluster node).</summary>
+    public string BindAddress { get; }
+
     public int Port { get; }
 
     public string? CaCertificatePath { get; }
@@ -61,7 +66,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
     /// <summary>Gets the server's version, e.g. <c>10.11.6-MariaDB-0+deb12u1</c>, once it has started.</summary>
     public string Version { get; private set; } = "";
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning => !_disposed && _process is { HasExited: false };
 
     public string ErrorLogPath => Path.Combine(Directory, "error.log");
 
@@ -98,7 +103,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var port = FreePort.Find();
-                server = new LocalServerProcess(binary, directory, template, port, ServerArguments.Build(binary, directory, dataDirectory, port, options, tls), options.StartTimeout, caCertificate);
+                server = new LocalServerProcess(binary, directory, [template], "127.0.0.1", port, ServerArguments.Build(binary, directory, dataDirectory, port, options, tls), options.StartTimeout, caCertificate);
                 try
                 {
                     await server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -121,10 +126,30 @@ internal sealed class LocalServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes a server in a folder that the caller has prepared (a data directory in it, owned by the account the server
+    /// runs as), without starting it: for topologies whose servers need more than <see cref="StartNewAsync"/> sets up.
+    /// </summary>
+    /// <param name="binary">The server binary.</param>
+    /// <param name="directory">The server's folder, deleted on dispose.</param>
+    /// <param name="templateDirectories">The templates its data came from, which its watchdog deletes with it after a hard kill.</param>
+    /// <param name="bindAddress">The loopback address it listens on.</param>
+    /// <param name="port">Its TCP port.</param>
+    /// <param name="arguments">Its whole command line (see <see cref="ServerArguments.Build"/>).</param>
+    /// <param name="startTimeout">How long a start may take.</param>
+    public static LocalServerProcess Create(ServerBinary binary, string directory, IReadOnlyList<string> templateDirectories, string bindAddress, int port,
+        IReadOnlyList<string> arguments, TimeSpan startTimeout) =>
+        new(binary, directory, templateDirectories, bindAddress, port, arguments, startTimeout, caCertificatePath: null);
+
     /// <summary>Starts the server (again) with the same port, data directory and arguments, and waits until it accepts connections.</summary>
     /// <exception cref="InvalidOperationException">The server exited while starting; the message ends with its error log.</exception>
     /// <exception cref="TimeoutException">The server did not accept connections within the start timeout.</exception>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => StartAsync([], cancellationToken);
+
+    /// <summary>Starts the server (again) like <see cref="StartAsync(CancellationToken)"/>, with <paramref name="extraArguments"/> added for this start only.</summary>
+    /// <exception cref="InvalidOperationException">The server exited while starting; the message ends with its error log.</exception>
+    /// <exception cref="TimeoutException">The server did not accept connections within the start timeout.</exception>
+    public async Task StartAsync(IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (IsRunning)
@@ -138,7 +163,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in _arguments)
+        foreach (var argument in _arguments.Concat(extraArguments))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Binary.Path}.");
         _process = process;
@@ -146,7 +171,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
         process.ErrorDataReceived += _output.Remember;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await ServerWatchdog.StartAsync(process.Id, Directory, _templateDirectory).ConfigureAwait(false);
+        await ServerWatchdog.StartAsync(process.Id, Directory, _templateDirectories).ConfigureAwait(false);
         try
         {
             await WaitUntilReadyAsync(process, cancellationToken).ConfigureAwait(false);
@@ -160,6 +185,40 @@ internal sealed class LocalServerProcess : IAsyncDisposable
 
     /// <summary>Stops the server gracefully (SHUTDOWN, else SIGTERM), waits for it to exit and keeps its data.</summary>
     public Task StopAsync(CancellationToken cancellationToken) => StopAsync(StopGrace, cancellationToken);
+
+    /// <summary>Kills the server outright (SIGKILL, with any child process such as a state transfer script), waits for it to exit and keeps its data.</summary>
+    /// <exception cref="TimeoutException">The process was still there 30 s after SIGKILL.</exception>
+    public async Task KillAsync(CancellationToken cancellationToken)
+    {
+        if (_process is not { HasExited: false } process)
+            return;
+        Kill(process);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(StopGrace);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Binary.Name} (process {process.Id}) on {BindAddress}:{Port} was still there {StopGrace.TotalSeconds:0} s after SIGKILL.");
+        }
+    }
+
+    /// <summary>
+    /// Runs the server binary to completion with this server's command line and <paramref name="extraArguments"/> (which
+    /// win over it), e.g. <c>--wsrep-recover</c>; the server must not be running.
+    /// </summary>
+    /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/>; it has been killed.</exception>
+    public Task<(int ExitCode, string Output)> RunToCompletionAsync(IReadOnlyList<string> extraArguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ProcessRunner.RunAsync(Binary.Path, _arguments.Concat(extraArguments), timeout, cancellationToken);
+
+    /// <summary>Gets a sentence and the last lines of the server's error log, for an exception message.</summary>
+    public string DescribeErrorLog() => _output.Tail();
+
+    /// <summary>Gets whether the last start failed because another process took the port first.</summary>
+    public bool LostPortRace() =>
+        File.Exists(ErrorLogPath) && File.ReadAllText(ErrorLogPath).Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Runs statements as root over the socket.</summary>
     public Task ExecuteAsRootAsync(IEnumerable<string> statements, CancellationToken cancellationToken) =>
@@ -192,12 +251,12 @@ internal sealed class LocalServerProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 throw new InvalidOperationException(
-                    $"{Binary.Name} exited with code {process.ExitCode} while starting on 127.0.0.1:{Port}. {_output.Tail()}");
+                    $"{Binary.Name} exited with code {process.ExitCode} while starting on {BindAddress}:{Port}. {_output.Tail()}");
             }
             if (clock.Elapsed > _startTimeout)
             {
                 throw new TimeoutException(
-                    $"{Binary.Name} did not accept connections on 127.0.0.1:{Port} within {_startTimeout.TotalSeconds:0.###} s (last error: {lastError?.Message ?? "none"}). " +
+                    $"{Binary.Name} did not accept connections on {BindAddress}:{Port} within {_startTimeout.TotalSeconds:0.###} s (last error: {lastError?.Message ?? "none"}). " +
                     $"On a slow machine raise MySqlTestServerOptions.StartTimeout. {_output.Tail()}");
             }
             try
@@ -220,7 +279,7 @@ internal sealed class LocalServerProcess : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token).ConfigureAwait(false);
+        await client.ConnectAsync(IPAddress.Parse(BindAddress), Port, timeout.Token).ConfigureAwait(false);
     }
 
     private async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
@@ -271,9 +330,6 @@ internal sealed class LocalServerProcess : IAsyncDisposable
         _process?.Dispose();
         File.Delete(ErrorLogPath);
     }
-
-    private bool LostPortRace() =>
-        File.Exists(ErrorLogPath) && File.ReadAllText(ErrorLogPath).Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
 
     private void KillAndDelete()
     {

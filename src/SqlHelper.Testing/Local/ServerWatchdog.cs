@@ -7,7 +7,7 @@ namespace SqlHelpers.Testing.Local;
 /// <summary>
 /// A tiny detached <c>sh</c> loop per server start that covers a hard kill of the test process (a hang timeout that kills
 /// the process tree, SIGKILL), where no .NET code runs. Once the test process is gone it stops the server (SIGTERM, then
-/// SIGKILL) and deletes the server's folder and the data directory template. It runs in its own session, outside the
+/// SIGKILL) and deletes the server's folder and the data directory templates it was made from. It runs in its own session, outside the
 /// test process's tree and group, so the kill that ends the test process does not end it. Before signalling it checks
 /// that the server's command line names the folder, so a reused process id is never hit. While the test process lives
 /// it only watches, and it exits by itself within a second of the server stopping. Linux only.
@@ -15,7 +15,7 @@ namespace SqlHelpers.Testing.Local;
 internal static class ServerWatchdog
 {
     private const string Script = """
-        parent=$1; server=$2; dir=$3; template=$4
+        parent=$1; server=$2; dir=$3; shift 3
         ours() { grep -qaF -- "--datadir=$dir/" "/proc/$server/cmdline" 2>/dev/null; }
         while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
         kill -0 "$parent" 2>/dev/null && exit 0
@@ -26,7 +26,7 @@ internal static class ServerWatchdog
           ours && kill -KILL "$server" 2>/dev/null
         fi
         rm -rf -- "$dir"
-        [ -n "$template" ] && rm -rf -- "$template"
+        for template in "$@"; do [ -n "$template" ] && rm -rf -- "$template"; done
         exit 0
         """;
 
@@ -40,7 +40,20 @@ internal static class ServerWatchdog
         fi
         """;
 
-    public static async Task StartAsync(int serverProcessId, string directory, string? templateDirectory)
+    /// <summary>
+    /// Starts a watchdog that only deletes <paramref name="folder"/> (a data directory template) once the test process is
+    /// gone. The exit handlers delete templates too, but the test host can be killed while they run, or after every
+    /// server's own watchdog has ended.
+    /// </summary>
+    /// <param name="folder">The folder to delete.</param>
+    public static Task WatchFolderAsync(string folder) =>
+        StartAsync(Environment.ProcessId, folder, []);   // "the server" is the test process itself: nothing to stop, only the folder to delete
+
+    /// <summary>Starts the watchdog of one server process.</summary>
+    /// <param name="serverProcessId">The server's process id.</param>
+    /// <param name="directory">The server's folder, deleted once the test process is gone.</param>
+    /// <param name="templateDirectories">The templates its data directory came from, deleted with it (they belong to the test process too).</param>
+    public static async Task StartAsync(int serverProcessId, string directory, IReadOnlyList<string> templateDirectories)
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/bin/sh"))
             return;
@@ -55,7 +68,7 @@ internal static class ServerWatchdog
         [
             "-c", Launcher, "sqlhelper-watchdog-launcher", Script,
             Environment.ProcessId.ToString(CultureInfo.InvariantCulture), serverProcessId.ToString(CultureInfo.InvariantCulture),
-            directory, templateDirectory ?? "",
+            directory, .. templateDirectories,
         ];
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);

@@ -72,6 +72,9 @@ internal sealed class AdmissionGate : IDisposable
     /// <summary>Gets the number of held slots.</summary>
     public int Held => Volatile.Read(ref _held);
 
+    /// <summary>Gets the number of queued waiters.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
     /// <summary>
     /// Takes a slot if fewer than <paramref name="limit"/> are held and nobody is queued, or the oldest waiter has waited
     /// less than the barge window.

@@ -17,6 +17,7 @@ internal sealed class ConnectionSource : IConnectionSource
 
     private readonly string _sessionInitSql;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly TimeSpan _pingTimeout;
     private MySqlDataSource _dataSource;
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
@@ -36,8 +37,11 @@ internal sealed class ConnectionSource : IConnectionSource
         builder.MaximumPoolSize = (uint) maxConnections;
         builder.MinimumPoolSize = (uint) minIdle;
         ConnectionString = builder.ConnectionString;
+        _pingTimeout = TimeSpan.FromSeconds(Math.Max(1, builder.ConnectionTimeout));
         Description = SecretRedactor.Describe(builder);
-        _sessionInitSql = string.Join(";\n", options.SessionInit.Select(static s => s.Trim().TrimEnd(';')));
+        // CausalReads: reads wait until the node has applied what the cluster committed before them (Galera only).
+        IEnumerable<string> init = options.CausalReads ? [.. options.SessionInit, "SET SESSION wsrep_sync_wait = 1"] : options.SessionInit;
+        _sessionInitSql = string.Join(";\n", init.Select(static s => s.Trim().TrimEnd(';')));
         _loggerFactory = options.LoggerFactory;
         _dataSource = Build();
     }
@@ -77,7 +81,22 @@ internal sealed class ConnectionSource : IConnectionSource
     {
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var open = connection.OpenAsync(cancellationToken);
+            if (!open.IsCompleted && cancellationToken.CanBeCanceled)
+            {
+                try
+                {
+                    // The driver does not always watch the token while it connects (a server that accepts but never
+                    // greets keeps it until Connect Timeout): stop waiting at once and close the connection later.
+                    await open.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    _ = CloseWhenOpenEndsAsync(open, connection);
+                    throw;
+                }
+            }
+            await open.ConfigureAwait(false);
             return connection;
         }
         catch
@@ -85,6 +104,19 @@ internal sealed class ConnectionSource : IConnectionSource
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static async Task CloseWhenOpenEndsAsync(Task pending, MySqlConnection connection)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The caller gave up and has been told; only the connection is left to close.
+        }
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     public ValueTask CloseAsync(MySqlConnection connection, IOBehavior io)
@@ -105,8 +137,29 @@ internal sealed class ConnectionSource : IConnectionSource
         await RunSessionInitAsync(connection, io, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken) =>
-        io == IOBehavior.Synchronous ? connection.Ping() : await connection.PingAsync(cancellationToken).ConfigureAwait(false);
+    public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        // The driver's ping does not watch a token while it waits for the reply, so a connection the network forgot
+        // (packets dropped, nothing refused) would keep it for the operating system's retransmission timeout, minutes.
+        // A ping gets Connect Timeout, like an open; a late one counts as dead and its connection is closed once it ends.
+        var ping = io == IOBehavior.Synchronous ? Task.Run(() => connection.Ping(), CancellationToken.None) : connection.PingAsync(CancellationToken.None);
+        bool alive;
+        try
+        {
+            var bounded = ping.WaitAsync(_pingTimeout, cancellationToken);
+            alive = io == IOBehavior.Synchronous ? bounded.GetAwaiter().GetResult() : await bounded.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            _ = CloseWhenOpenEndsAsync(ping, connection);
+            if (ex is OperationCanceledException)
+                throw;
+            return false;
+        }
+        if (!alive)
+            await CloseAsync(connection, io).ConfigureAwait(false);   // broken: the driver discards it
+        return alive;
+    }
 
     public int ConnectionIdOf(MySqlConnection connection) => connection.ServerThread;
 

@@ -24,7 +24,10 @@ internal interface IConnectionSource : IDisposable, IAsyncDisposable
     /// <summary>Resets the session of an open connection and runs the session-init statements again.</summary>
     ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
 
-    /// <summary>Returns whether the connection still answers.</summary>
+    /// <summary>
+    /// Returns whether the connection still answers, within a bound. A connection that does not is closed by this call (or,
+    /// when the ping is still pending, as soon as it ends): the caller must not use it again.
+    /// </summary>
     ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
 
     /// <summary>Returns the server's id of an open connection (<c>CONNECTION_ID()</c>).</summary>

@@ -38,6 +38,12 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// <summary>Gets whether this pool serves read-only scopes on a replica.</summary>
     public bool IsReplica { get; }
 
+    /// <summary>
+    /// Gets or sets where a scope reports that this server refused it as not ready (a cluster node's error 1047); set by the
+    /// router for cluster nodes, so a scope never reaches past its pool.
+    /// </summary>
+    public Action<ScopePool, MySqlException>? ReportFailure { get; set; }
+
     /// <summary>Gets the cap on connections held by live scopes on this server.</summary>
     public int MaxConnections { get; }
 
@@ -176,7 +182,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         var start = Clock.NowMilliseconds;
         var waiter = Gate.Enqueue(limit, io);
         var outcome = waiter.Outcome;
-        if (outcome == AdmissionOutcome.Pending)
+        var waited = outcome == AdmissionOutcome.Pending;   // admitted at once (into the reserve, or a slot freed meanwhile): not a wait
+        if (waited)
         {
             // The gate decides every outcome under its lock (admitted, timed out, cancelled, failed), so none can race another.
             using var registration = cancellationToken.CanBeCanceled
@@ -188,7 +195,8 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         {
             case AdmissionOutcome.Admitted:
                 Registry.Add(lease);
-                Events.AcquireWaited(Clock.Since(start));
+                if (waited)
+                    Events.AcquireWaited(Clock.Since(start));
                 return;
             case AdmissionOutcome.TimedOut:
                 throw Exhausted(ExhaustionReason.TimedOut, lease, limit, flow?.CountHeld(this, out _) ?? 0);
@@ -252,9 +260,10 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// <summary>After the connection went back (or could not): frees the admission slot and records the close.</summary>
     private void FinishRelease(ScopeLease lease)
     {
+        // Closed before the slot is freed: the scope the slot goes to must not be counted open alongside this one.
+        Events.ScopeClosed(lease, Clock);
         if (!lease.IsJoined)
             ReleaseAdmission(lease);
-        Events.ScopeClosed(lease, Clock);
     }
 
     private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)

@@ -14,7 +14,7 @@ namespace SqlHelpers.Queries;
 internal sealed class ParameterCheck
 {
     private const int MaxCachedChecks = 4096;
-    private static readonly ConcurrentDictionary<Type, HashSet<string>> s_members = new();
+    private static readonly ConcurrentDictionary<Type, HashSet<string>> Members = new();
     private readonly ConcurrentDictionary<(string Sql, Type ParamType), bool> _passed = new();
     private int _cached;
     private readonly bool _enabled;
@@ -29,7 +29,7 @@ internal sealed class ParameterCheck
     }
 
     /// <summary>Gets the readable public members of <paramref name="type"/>, which Dapper binds as parameters.</summary>
-    public static HashSet<string> MembersOf(Type type) => s_members.GetOrAdd(type, static type => new HashSet<string>(
+    public static HashSet<string> MembersOf(Type type) => Members.GetOrAdd(type, static type => new HashSet<string>(
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(static p => p.CanRead && p.GetIndexParameters().Length == 0).Select(static p => p.Name)
             .Concat(type.GetFields(BindingFlags.Public | BindingFlags.Instance).Select(static f => f.Name)),
         StringComparer.OrdinalIgnoreCase));

@@ -1,128 +1,178 @@
+using System.Collections.Frozen;
+
 namespace SqlHelpers.Queries;
 
 /// <summary>
-/// Decides, conservatively, whether an SQL text leaves the session as it found it. Only plain SELECT, UPDATE and DELETE
-/// statements are state-free, and only when every function they call is a built-in from an allow-list, every
-/// <c>@name</c> is a bound parameter, and nothing assigns (<c>:=</c>, <c>INTO</c>), comments (executable comments could
-/// hide anything) or reads a sequence. Anything not recognised is dirty.
+/// Decides, conservatively and without knowing the session's sql_mode, what an SQL text may do to the session and to the
+/// data (see <see cref="StatementEffects"/>). Anything not understood is <see cref="StatementEffects.Unknown"/>.
 /// </summary>
 /// <remarks>
-/// INSERT and REPLACE count as dirty: they set <c>LAST_INSERT_ID()</c>, which the next borrower could read.
-/// Statement diagnostics (<c>ROW_COUNT()</c>, <c>FOUND_ROWS()</c>, warnings) are overwritten by the next statement and are
-/// not counted as session state.
+/// <para>A text is state-free when each of its statements is, and a statement is state-free when:</para>
+/// <list type="bullet">
+/// <item>it starts (after any <c>(</c>) with SELECT, VALUES, TABLE or WITH (reads) or UPDATE or DELETE (writes);</item>
+/// <item>every <c>@name</c> is a bound parameter (any other is a user variable, read or written), every <c>@@name</c>
+/// is only read, and nothing assigns (<c>:=</c>, <c>INTO</c>) or touches a sequence;</item>
+/// <item>it has no comment at all (<c>/*! ... */</c> is executable, and the others are not worth telling apart);</item>
+/// <item>every name followed by <c>(</c> is a reserved keyword, a type right after <c>AS</c>, or an allow-listed
+/// built-in that is unqualified, unquoted and directly followed by <c>(</c> (<c>LAST_INSERT_ID</c> only without an
+/// argument). A quoted name (<c>`f`(</c>, <c>"f"(</c>), a qualified one (<c>db.f(</c>) or any other name is a call
+/// that may run a stored function;</item>
+/// <item>it is lexed the same way under every sql_mode: a <c>'...'</c> or <c>"..."</c> token with a backslash ends in
+/// different places with and without NO_BACKSLASH_ESCAPES, so it is not understood; a <c>"..."</c> token without one
+/// ends in the same place whether ANSI_QUOTES makes it a string or an identifier, and as either it is harmless unless it
+/// is called (<c>"f"(</c>); an unquoted name runs over every letter, digit, <c>_</c>, <c>$</c> and every character
+/// from U+0080 up, as the server's does; and only space, tab, CR and LF count as whitespace. Any other character the
+/// scanner does not know (<c>\</c>, <c>{</c>, <c>[</c>, control characters) makes the text not understood.</item>
+/// </list>
+/// <para>INSERT, REPLACE, SET, CALL, DO and every other start are not understood. Not seen at all: triggers fired by an
+/// UPDATE or DELETE, views that call functions, and statement diagnostics (warnings, ROW_COUNT(), FOUND_ROWS()); see
+/// docs/session-reset.md.</para>
 /// </remarks>
 internal static class SessionStateClassifier
 {
-    private static readonly HashSet<string> s_statementStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "UPDATE", "DELETE" };
+    private static readonly FrozenDictionary<string, StatementEffects>.AlternateLookup<ReadOnlySpan<char>> Starts =
+        SessionStateWords.StatementStarts.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static readonly HashSet<string> s_forbiddenWords = new(StringComparer.OrdinalIgnoreCase) { "INTO", "NEXT", "PREVIOUS", "OUTFILE", "DUMPFILE" };
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Forbidden = SessionStateWords.Forbidden.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    // Words that may stand before "(" without being a function call.
-    private static readonly HashSet<string> s_keywords = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "IN", "VALUES", "VALUE", "EXISTS", "AND", "OR", "NOT", "XOR", "ON", "WHERE", "SELECT", "FROM", "JOIN", "AS", "USING", "OVER",
-        "ALL", "ANY", "SOME", "WHEN", "THEN", "ELSE", "BY", "HAVING", "DISTINCT", "UNION", "LIKE", "BETWEEN", "IS", "INTERVAL",
-        "SET", "LIMIT", "CASE", "RETURNING", "WINDOW", "PARTITION", "EXCEPT", "INTERSECT", "DIV", "MOD",
-    };
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> WritesAfterWith = SessionStateWords.WritesAfterWith.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static readonly HashSet<string> s_functions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "COUNT", "SUM", "MIN", "MAX", "AVG", "GROUP_CONCAT", "STD", "STDDEV", "VARIANCE", "BIT_AND", "BIT_OR", "BIT_XOR",
-        "ABS", "ROUND", "FLOOR", "CEIL", "CEILING", "TRUNCATE", "SIGN", "SQRT", "POW", "POWER", "EXP", "LN", "LOG", "LOG2", "LOG10", "PI", "RAND",
-        "COALESCE", "IFNULL", "NULLIF", "IF", "ISNULL", "GREATEST", "LEAST", "FIELD", "FIND_IN_SET", "ELT",
-        "CONCAT", "CONCAT_WS", "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "OCTET_LENGTH", "LOWER", "UPPER", "LCASE", "UCASE",
-        "SUBSTRING", "SUBSTR", "MID", "LEFT", "RIGHT", "TRIM", "LTRIM", "RTRIM", "REPLACE", "LOCATE", "INSTR", "POSITION", "LPAD", "RPAD",
-        "REVERSE", "REPEAT", "SPACE", "FORMAT", "ASCII", "ORD", "CHAR", "HEX", "UNHEX", "BIN", "OCT", "CONV", "MD5", "SHA1", "SHA2", "CRC32",
-        "NOW", "CURDATE", "CURTIME", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "UTC_DATE", "UTC_TIME", "UTC_TIMESTAMP",
-        "SYSDATE", "DATE", "TIME", "YEAR", "MONTH", "DAY", "DAYOFMONTH", "DAYOFWEEK", "DAYOFYEAR", "WEEK", "HOUR", "MINUTE", "SECOND",
-        "DATE_ADD", "DATE_SUB", "ADDDATE", "SUBDATE", "DATEDIFF", "TIMEDIFF", "TIMESTAMPDIFF", "TIMESTAMPADD", "UNIX_TIMESTAMP",
-        "FROM_UNIXTIME", "DATE_FORMAT", "STR_TO_DATE", "LAST_DAY", "EXTRACT",
-        "CAST", "CONVERT", "BINARY", "DECIMAL", "SIGNED", "UNSIGNED", "DATETIME", "NCHAR", "UUID", "INET_ATON", "INET_NTOA", "BIT_COUNT",
-        "JSON_EXTRACT", "JSON_UNQUOTE", "JSON_OBJECT", "JSON_ARRAY", "JSON_CONTAINS", "JSON_LENGTH", "JSON_VALUE",
-        "CONNECTION_ID", "DATABASE", "SCHEMA", "VERSION", "USER", "CURRENT_USER", "ROW_COUNT", "FOUND_ROWS", "SLEEP",
-        "LAST_INSERT_ID",   // only without arguments: LAST_INSERT_ID(expr) sets it (checked below)
-    };
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Reserved = SessionStateWords.ReservedBeforeParenthesis.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Types = SessionStateWords.TypesAfterAs.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> BuiltIns = SessionStateWords.BuiltIns.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Returns whether <paramref name="sql"/> certainly leaves the session unchanged.</summary>
     /// <param name="sql">The SQL text.</param>
     /// <param name="parameterNames">The names bound as parameters; any other <c>@name</c> is a session variable.</param>
-    public static bool IsStateFree(string sql, IReadOnlySet<string> parameterNames)
+    public static bool IsStateFree(string sql, IReadOnlySet<string> parameterNames) =>
+        (Analyze(sql, parameterNames) & StatementEffects.ChangesSession) == 0;
+
+    /// <summary>Returns what <paramref name="sql"/> may do to the session and to the data.</summary>
+    /// <param name="sql">The SQL text: one statement or several separated by <c>;</c>.</param>
+    /// <param name="parameterNames">The names bound as parameters; any other <c>@name</c> is a session variable.</param>
+    public static StatementEffects Analyze(string sql, IReadOnlySet<string> parameterNames)
     {
-        var firstWord = true;
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameterNames);
+        var effects = StatementEffects.None;
+        var expectStart = true;   // the next word starts a statement
+        var inWith = false;       // the statement started with WITH
+        var afterDot = false;     // the previous token was ".": a name here is qualified
+        var afterAs = false;      // the previous token was the word AS
         var i = 0;
         while (i < sql.Length)
         {
             var ch = sql[i];
-            if (char.IsWhiteSpace(ch) || ch == ',')
+            if (SqlLexer.IsSpace(ch))
             {
                 i++;
                 continue;
             }
-            if (ch is '\'' or '"' or '`')
+            if (SqlLexer.IsIdentifierChar(ch))
             {
-                i = SqlLexer.SkipQuoted(sql, i, ch);
-                continue;
-            }
-            if (ch == '#' || (ch == '-' && SqlLexer.At(sql, i + 1, '-')) || (ch == '/' && SqlLexer.At(sql, i + 1, '*')))
-                return false;   // comments may be executable (/*! ... */); not worth parsing
-            if (ch == ';')
-            {
-                // Another statement may follow; classify it from scratch.
-                firstWord = true;
-                i++;
-                continue;
-            }
-            if (ch == ':' && SqlLexer.At(sql, i + 1, '='))
-                return false;
-            if (ch == '@')
-            {
-                if (SqlLexer.At(sql, i + 1, '@'))
+                var end = SqlLexer.SkipIdentifier(sql, i);
+                var word = sql.AsSpan(i, end - i);
+                var next = SqlLexer.SkipServerSpace(sql, end);
+                var call = SqlLexer.At(sql, next, '(');
+                if (expectStart)
                 {
-                    i = SqlLexer.SkipName(sql, i + 2);   // reading @@system variables is fine; SET is not an allowed start
+                    if (!Starts.TryGetValue(word, out var start))
+                        return StatementEffects.Unknown;
+                    effects |= start;
+                    inWith = word.Equals("WITH", StringComparison.OrdinalIgnoreCase);
+                    expectStart = false;
+                }
+                else if (Forbidden.Contains(word))
+                {
+                    return StatementEffects.Unknown;
+                }
+                else if (inWith && !call && WritesAfterWith.Contains(word))
+                {
+                    effects |= StatementEffects.Writes;
+                }
+                if (call && !MayPrecedeParenthesis(sql, word, qualified: afterDot, afterAs, direct: next == end, next))
+                    return StatementEffects.Unknown;
+                afterDot = false;
+                afterAs = word.Equals("AS", StringComparison.OrdinalIgnoreCase);
+                i = end;
+                continue;
+            }
+            if (expectStart && ch is not ('(' or ';'))
+                return StatementEffects.Unknown;
+            afterAs = false;
+            switch (ch)
+            {
+                case '\'' or '"' or '`':
+                {
+                    var end = SqlLexer.ScanQuoted(sql, i, ch);
+                    if (end < 0 || SqlLexer.At(sql, SqlLexer.SkipServerSpace(sql, end), '('))
+                        return StatementEffects.Unknown;   // a backslash or no end: mode-dependent; a quoted name before "(": a call
+                    afterDot = false;
+                    i = end;
                     continue;
                 }
-                var end = SqlLexer.SkipName(sql, i + 1);
-                if (end == i + 1 || !parameterNames.Contains(sql[(i + 1)..end]))
-                    return false;   // a session variable
-                i = end;
-                continue;
-            }
-            if (char.IsLetter(ch) || ch == '_')
-            {
-                var end = SqlLexer.SkipName(sql, i);
-                var word = sql[i..end];
-                if (firstWord)
+                case '@':
                 {
-                    if (!s_statementStarts.Contains(word))
-                        return false;
-                    firstWord = false;
+                    var system = SqlLexer.At(sql, i + 1, '@');
+                    var nameStart = system ? i + 2 : i + 1;
+                    var end = SqlLexer.SkipParameterName(sql, nameStart);
+                    if (end == nameStart)
+                        return StatementEffects.Unknown;   // @'x', @"x", @`x`: a quoted variable (or parameter) name
+                    if (!system && !parameterNames.Contains(sql[nameStart..end]))
+                        effects |= StatementEffects.ChangesSession;   // a user variable, read or written
+                    afterDot = false;
+                    i = end;
+                    continue;
                 }
-                else if (s_forbiddenWords.Contains(word))
-                {
-                    return false;
-                }
-                var next = SqlLexer.SkipSpace(sql, end);
-                if (SqlLexer.At(sql, next, '(') && !IsAllowedBeforeParenthesis(word, sql, next))
-                    return false;
-                i = end;
-                continue;
+                case '?':
+                    // A positional (?) or named (?name) MySqlConnector parameter: replaced by a literal, or a syntax error.
+                    i = SqlLexer.SkipParameterName(sql, i + 1);
+                    afterDot = false;
+                    continue;
+                case ':':
+                    if (!SqlLexer.At(sql, i + 1, '='))
+                        return StatementEffects.Unknown;
+                    effects |= StatementEffects.ChangesSession;   // := assigns a user variable
+                    i += 2;
+                    afterDot = false;
+                    continue;
+                case ';':
+                    expectStart = true;
+                    inWith = false;
+                    break;
+                case '.':
+                    afterDot = true;
+                    i++;
+                    continue;
+                case '#':
+                    return StatementEffects.Unknown;
+                case '-' when SqlLexer.At(sql, i + 1, '-'):
+                    return StatementEffects.Unknown;
+                case '/' when SqlLexer.At(sql, i + 1, '*'):
+                    return StatementEffects.Unknown;
+                case '(' or ')' or ',' or '=' or '<' or '>' or '!' or '+' or '-' or '*' or '/' or '%' or '&' or '|' or '^' or '~':
+                    break;
+                default:
+                    return StatementEffects.Unknown;   // \, {, [, control characters: read differently by some server or mode
             }
-            if (firstWord && ch != '(')
-                return false;
+            afterDot = false;
             i++;
         }
-        return true;
+        return effects;
     }
 
-    private static bool IsAllowedBeforeParenthesis(string word, string sql, int openParenthesis)
+    private static bool MayPrecedeParenthesis(string sql, ReadOnlySpan<char> word, bool qualified, bool afterAs, bool direct, int openParenthesis)
     {
-        if (s_keywords.Contains(word))
+        if (qualified)
+            return false;   // db.f( is a stored function
+        if (Reserved.Contains(word) || (afterAs && Types.Contains(word)))
             return true;
-        // "FROM t (" cannot happen in the allowed statements; a qualified name like db.f( is never allowed.
-        if (word.Contains('.', StringComparison.Ordinal) || !s_functions.Contains(word))
-            return false;
+        if (!direct || !BuiltIns.Contains(word))
+            return false;   // "NOW (" is a stored function's name without IGNORE_SPACE
         if (word.Equals("LAST_INSERT_ID", StringComparison.OrdinalIgnoreCase))
-            return SqlLexer.At(sql, SqlLexer.SkipSpace(sql, openParenthesis + 1), ')');
+            return SqlLexer.At(sql, SqlLexer.SkipServerSpace(sql, openParenthesis + 1), ')');   // LAST_INSERT_ID(expr) sets it
         return true;
     }
 }

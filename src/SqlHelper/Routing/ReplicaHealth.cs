@@ -6,23 +6,29 @@ using SqlHelpers.Utilities;
 namespace SqlHelpers.Routing;
 
 /// <summary>
-/// The one owner of replica health: the periodic monitor and a failed open both report here, and only here is a replica
-/// marked down or up and the transition logged.
+/// The one owner of server health, for the replicas or (a second instance) the nodes of a cluster: the periodic monitor, a
+/// failed open and a statement a cluster node refused as not prepared (error 1047) all report here, and only here is a
+/// server marked down or up and the transition logged.
 /// </summary>
 internal sealed class ReplicaHealth
 {
     private readonly ScopeEvents _events;
 
-    public ReplicaHealth(ScopePool[] replicas, ScopeEvents events)
+    public ReplicaHealth(ScopePool[] replicas, ScopeEvents events, bool clusterNodes = false)
     {
         Replicas = replicas;
         _events = events;
         States = [.. replicas.Select(static _ => new ServerHealth())];
-        if (replicas.Length != 0)
+        if (clusterNodes)
+        {
+            foreach (var node in replicas)
+                node.ReportFailure = ReportUnreachable;
+        }
+        else if (replicas.Length != 0)
             events.ObserveReplicas(() => States.Count(static s => s.IsAvailable));
     }
 
-    /// <summary>Gets the replicas, in configuration order.</summary>
+    /// <summary>Gets the replicas (or cluster nodes), in configuration order.</summary>
     public ScopePool[] Replicas { get; }
 
     /// <summary>Gets the health of each replica, in the order of <see cref="Replicas"/>.</summary>
@@ -39,7 +45,7 @@ internal sealed class ReplicaHealth
             _events.ReplicaUnavailable(Replicas[index].Name, reason!);
     }
 
-    /// <summary>Marks a replica down after an open on it failed; the next successful check brings it back.</summary>
+    /// <summary>Marks a server down after an open on it failed (or a cluster node refused a statement as not prepared); the next successful check brings it back.</summary>
     public void ReportUnreachable(ScopePool replica, MySqlException exception)
     {
         var index = Array.IndexOf(Replicas, replica);

@@ -8,20 +8,24 @@ namespace SqlHelpers.Routing;
 /// <summary>
 /// Checks each replica every few seconds (never per query) on a short-lived connection of its own: down or lagging more than
 /// <see cref="SqlHelperOptions.MaxReplicaLag"/> (<c>Seconds_Behind_Master</c>, or replication stopped) makes it unavailable;
-/// back in bounds makes it available again. Verdicts go to <see cref="ReplicaHealth"/>, which logs transitions.
+/// back in bounds makes it available again. For cluster nodes it reads the node's Galera state instead: available only
+/// when <c>wsrep_ready</c> is ON, <c>wsrep_local_state</c> is 4 (Synced), <c>wsrep_cluster_status</c> is Primary and
+/// <c>wsrep_desync</c> is OFF. Verdicts go to <see cref="ReplicaHealth"/>, which logs transitions.
 /// </summary>
 internal sealed class ReplicaMonitor : IDisposable
 {
     private readonly ReplicaHealth _health;
     private readonly TimeSpan _maxLag;
+    private readonly bool _clusterNodes;
     private readonly ScopeEvents _events;
     private readonly ITimer _timer;
     private readonly SemaphoreSlim _checking = new(1, 1);
     private int _lagUnreadableLogged;
 
-    public ReplicaMonitor(ReplicaHealth health, TimeSpan maxLag, TimeSpan interval, ScopeEvents events, TimeProvider time)
+    public ReplicaMonitor(ReplicaHealth health, TimeSpan maxLag, TimeSpan interval, ScopeEvents events, TimeProvider time, bool clusterNodes = false)
     {
         _health = health;
+        _clusterNodes = clusterNodes;
         _maxLag = maxLag;
         _events = events;
         _timer = time.CreateTimer(static state => _ = ((ReplicaMonitor) state!).CheckAllAsync(CancellationToken.None), this, TimeSpan.Zero, interval);
@@ -52,7 +56,9 @@ internal sealed class ReplicaMonitor : IDisposable
             var builder = new MySqlConnectionStringBuilder(replica.Source.ConnectionString) { Pooling = false, ConnectionTimeout = 3 };
             await using var connection = new MySqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            (available, lag, reason) = await ReadLagAsync(connection, cancellationToken).ConfigureAwait(false);
+            (available, lag, reason) = _clusterNodes
+                ? await ReadNodeStateAsync(connection, cancellationToken).ConfigureAwait(false)
+                : await ReadLagAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (MySqlException ex)
         {
@@ -91,6 +97,33 @@ internal sealed class ReplicaMonitor : IDisposable
                     _events.ReplicaLagUnreadable(ex.Message);
                 return (true, null, null);
             }
+        }
+        return (true, null, null);
+    }
+
+    private static async Task<(bool Available, TimeSpan? Lag, string? Reason)> ReadNodeStateAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        // Status variables need no privilege; wsrep_desync is a system variable (a donor or a node under maintenance sets it).
+        const string sql = "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state', 'wsrep_local_state_comment', 'wsrep_cluster_status')";
+        var status = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        await using (var command = new MySqlCommand(sql, connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                status[reader.GetString(0)] = reader.GetString(1);
+        }
+        if (!status.TryGetValue("wsrep_local_state", out var state))
+            return (false, null, "not a Galera node (it reports no wsrep_local_state)");
+        if (status.GetValueOrDefault("wsrep_cluster_status") is var clusterStatus && clusterStatus != "Primary")
+            return (false, null, $"not in the primary component (wsrep_cluster_status is {clusterStatus})");
+        if (state != "4")
+            return (false, null, $"not synced (wsrep_local_state is {state}: {status.GetValueOrDefault("wsrep_local_state_comment")})");
+        if (!string.Equals(status.GetValueOrDefault("wsrep_ready"), "ON", StringComparison.OrdinalIgnoreCase))
+            return (false, null, "not ready (wsrep_ready is OFF)");
+        await using (var command = new MySqlCommand("SELECT @@wsrep_desync", connection))
+        {
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0)
+                return (false, null, "desynced (wsrep_desync is ON)");
         }
         return (true, null, null);
     }

@@ -11,6 +11,7 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
 {
     private int _released;
     private int _leakReported;
+    private MySqlInfoMessageEventHandler? _onWarning;
 
     /// <summary>Gets the scope's id, unique within its helper.</summary>
     public long Id { get; } = id;
@@ -65,6 +66,24 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
 
     /// <summary>Gets or sets the activity that spans the scope, when someone listens to SqlHelper's activity source.</summary>
     public System.Diagnostics.Activity? Activity { get; set; }
+
+    /// <summary>
+    /// Makes the lease dirty as soon as a statement on its connection raises a warning: the next borrower's
+    /// <c>SHOW WARNINGS</c> would otherwise read it (warnings may quote bound values). MySqlConnector raises
+    /// <see cref="MySqlConnection.InfoMessage"/> only when a result reports warnings, so a clean run costs nothing.
+    /// </summary>
+    public void WatchWarnings()
+    {
+        if (_onWarning is null && Connection is { } connection)
+            connection.InfoMessage += _onWarning = (_, _) => Dirty = true;
+    }
+
+    /// <summary>Stops watching for warnings (the connection goes back to the pool).</summary>
+    public void StopWatchingWarnings()
+    {
+        if (_onWarning is not null && Connection is { } connection)
+            connection.InfoMessage -= _onWarning;
+    }
 
     /// <summary>Gets whether the lease was reported as a suspected leak.</summary>
     public bool LeakReported => Volatile.Read(ref _leakReported) != 0;

@@ -13,7 +13,7 @@ internal sealed class ScopeReclaimer
     private const int CachedPerThread = 8;
 
     [ThreadStatic]
-    private static ScopeReclaimer? t_cache;
+    private static ScopeReclaimer? _cache;
 
     private SqlScope? _scope;
     private ScopeReclaimer? _next;
@@ -28,14 +28,14 @@ internal sealed class ScopeReclaimer
     /// <summary>Gets a reclaimer that watches <paramref name="scope"/>.</summary>
     public static ScopeReclaimer Rent(SqlScope scope)
     {
-        var reclaimer = t_cache;
+        var reclaimer = _cache;
         if (reclaimer is null)
         {
             reclaimer = new ScopeReclaimer();
         }
         else
         {
-            t_cache = reclaimer._next;
+            _cache = reclaimer._next;
             reclaimer._next = null;
         }
         reclaimer._scope = scope;
@@ -46,7 +46,7 @@ internal sealed class ScopeReclaimer
     public void Return()
     {
         _scope = null;
-        var cache = t_cache;
+        var cache = _cache;
         var cached = cache?._cached ?? 0;
         // One in the oldest generation is let go: a young collection counts the old generation live, so a cached old
         // reclaimer would keep an abandoned scope it watched reachable until a full collection.
@@ -54,6 +54,6 @@ internal sealed class ScopeReclaimer
             return;
         _next = cache;
         _cached = cached + 1;
-        t_cache = this;
+        _cache = this;
     }
 }

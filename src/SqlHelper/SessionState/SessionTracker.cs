@@ -41,13 +41,24 @@ internal sealed class SessionTracker
             _idle = new IdleTable(settings.MaxConnections);
     }
 
-    /// <summary>Records what a statement about to run on the lease's connection means for its session and for routing.</summary>
+    /// <summary>
+    /// Records what a statement about to run on the lease's connection means for its session (under
+    /// <see cref="SessionResetPolicy.WhenDirty"/>) and for read-your-writes routing: one classifier decides both.
+    /// </summary>
     public void OnStatement(ScopeLease owner, string sql, object? param)
     {
-        if (_resetsWhenDirty && !owner.Dirty && !_statements.IsStateFree(sql, param))
-            owner.Dirty = true;
-        if (!owner.Wrote && !StartsWithSelect(sql))
+        var needSession = _resetsWhenDirty && !owner.Dirty;
+        if (!needSession && owner.Wrote)
+            return;
+        var effects = _statements.Analyze(sql, param);
+        if ((effects & StatementEffects.Writes) != 0)
             owner.Wrote = true;
+        if (!needSession)
+            return;
+        if ((effects & StatementEffects.ChangesSession) != 0)
+            owner.Dirty = true;
+        else
+            owner.WatchWarnings();
     }
 
     /// <summary>The user took the raw connection or command: what runs on it is out of sight, so assume the worst.</summary>
@@ -62,39 +73,82 @@ internal sealed class SessionTracker
     /// sat idle longer than <see cref="SqlHelperOptions.PingAfterIdle"/> (or nobody knows how long): a dead one is
     /// discarded and replaced, at most <paramref name="maxAttempts"/> times, before any statement is sent.
     /// </summary>
-    public ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken) =>
-        // Not an async method: under SessionResetPolicy.Always the open is the driver's alone, with no state machine of ours.
-        _idle is null ? _source.OpenAsync(io, cancellationToken) : OpenCheckedAsync(_idle, io, maxAttempts, cancellationToken);
+    public ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
+    {
+        if (_idle is not null)
+            return OpenCheckedAsync(_idle, io, maxAttempts, cancellationToken);
+        // Under SessionResetPolicy.Always the open is the driver's alone: no state machine of ours unless it fails or waits.
+        ValueTask<MySqlConnection> open;
+        try
+        {
+            open = _source.OpenAsync(io, cancellationToken);
+        }
+        catch (MySqlException ex) when (IsPooledSessionResetTimeout(ex))
+        {
+            return ReopenAfterResetTimeoutAsync(io, cancellationToken);
+        }
+        return open.IsCompletedSuccessfully ? open : AwaitOpenAsync(open, io, cancellationToken);
+    }
+
+    private async ValueTask<MySqlConnection> AwaitOpenAsync(ValueTask<MySqlConnection> open, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await open.ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (IsPooledSessionResetTimeout(ex))
+        {
+        }
+        return await ReopenAfterResetTimeoutAsync(io, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// MySqlConnector's reset on open (SessionReset=Always) met a pooled connection the network forgot. Its idle siblings
+    /// are likely gone too: drop them all and open once more, on a fresh connection.
+    /// </summary>
+    private async ValueTask<MySqlConnection> ReopenAfterResetTimeoutAsync(IOBehavior io, CancellationToken cancellationToken)
+    {
+        _events.DeadConnectionReplaced(_poolName, 0, TimeSpan.Zero);
+        await _source.ClearAsync(io).ConfigureAwait(false);
+        return await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
+    }
 
     private async ValueTask<MySqlConnection> OpenCheckedAsync(IdleTable idleTable, IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
     {
-        var connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
+            MySqlConnection connection;
+            try
+            {
+                connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MySqlException ex) when (attempt == 0 && IsPooledSessionResetTimeout(ex))
+            {
+                // See ReopenAfterResetTimeoutAsync.
+                _events.DeadConnectionReplaced(_poolName, 0, TimeSpan.Zero);
+                await _source.ClearAsync(io).ConfigureAwait(false);
+                continue;
+            }
+
             var id = _source.ConnectionIdOf(connection);
-            var now = _clock.NowMilliseconds;
-            var idle = idleTable.IdleMilliseconds(id, now);
+            var idle = idleTable.IdleMilliseconds(id, _clock.NowMilliseconds);
             if (idle is { } known && known < _pingAfterIdleMilliseconds)
                 return connection;
             _events.ConnectionPinged();
-            bool alive;
-            try
-            {
-                alive = await _source.PingAsync(connection, io, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await _source.CloseAsync(connection, io).ConfigureAwait(false);
-                throw;
-            }
-            if (alive || attempt >= maxAttempts)
+            if (await _source.PingAsync(connection, io, cancellationToken).ConfigureAwait(false))
                 return connection;
+            if (attempt >= maxAttempts)
+                throw new SqlConnectionLostException(id, _poolName, outcomeUnknown: false, innerException: null);
+            // Dead (the ping closed it): its idle siblings may be dead for the same reason, so they go too.
             idleTable.Forget(id);
             _events.DeadConnectionReplaced(_poolName, id, TimeSpan.FromMilliseconds(idle ?? 0));
-            await _source.CloseAsync(connection, io).ConfigureAwait(false);   // broken: MySqlConnector discards it
-            connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
+            await _source.ClearAsync(io).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The driver's "Connect Timeout expired" caused by its own command timing out: a reused session that did not answer its reset.</summary>
+    private static bool IsPooledSessionResetTimeout(MySqlException exception) =>
+        exception.ErrorCode == MySqlErrorCode.UnableToConnectToHost && exception.InnerException is MySqlException { ErrorCode: MySqlErrorCode.CommandTimeoutExpired };
 
     /// <summary>
     /// Gives a lease's connection back: under <see cref="SessionResetPolicy.WhenDirty"/> resets the session first when the
@@ -110,6 +164,7 @@ internal sealed class SessionTracker
         {
             if (_source.IsOpen(connection))
             {
+                lease.StopWatchingWarnings();
                 var id = _source.ConnectionIdOf(connection);
                 if (await ResetIfDirtyAsync(lease, connection, io).ConfigureAwait(false))
                     idleTable.MarkIdle(id, _clock.NowMilliseconds);
@@ -152,12 +207,5 @@ internal sealed class SessionTracker
                 await _source.ClearAsync(io).ConfigureAwait(false);
             return false;
         }
-    }
-
-    /// <summary>Whether the statement is a plain read (read-your-writes routing treats anything else as a write).</summary>
-    private static bool StartsWithSelect(string sql)
-    {
-        var text = sql.AsSpan().TrimStart();
-        return text.Length > 6 && text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !char.IsLetterOrDigit(text[6]);
     }
 }

@@ -16,8 +16,15 @@ internal sealed class Clock(TimeProvider time)
     public TimeProvider Time { get; } = time;
 
     /// <summary>Gets a monotonic reading in milliseconds.</summary>
-    public long NowMilliseconds => _isSystem ? Environment.TickCount64 : Time.GetTimestamp() * 1000 / Time.TimestampFrequency;
+    public long NowMilliseconds => _isSystem ? Environment.TickCount64 : ToMilliseconds(Time.GetTimestamp(), Time.TimestampFrequency);
 
     /// <summary>Gets the time elapsed since <paramref name="startMilliseconds"/>, a reading of <see cref="NowMilliseconds"/>.</summary>
     public TimeSpan Since(long startMilliseconds) => TimeSpan.FromMilliseconds(NowMilliseconds - startMilliseconds);
+
+    /// <summary>
+    /// Converts a timestamp to milliseconds without computing <c>timestamp * 1000</c>, which overflows for real timestamps:
+    /// Stopwatch nanoseconds after 106.75 days of uptime, or <see cref="DateTimeOffset"/> ticks at some dates.
+    /// </summary>
+    private static long ToMilliseconds(long timestamp, long frequency) =>
+        timestamp / frequency * 1000 + timestamp % frequency * 1000 / frequency;
 }

@@ -7,7 +7,7 @@ namespace SqlHelpers.Tests.Packaging;
 internal static class DotnetCli
 {
     // Set by the test host for its own MSBuild; a child build must find its own SDK instead.
-    private static readonly string[] s_inheritedBuildVariables =
+    private static readonly string[] InheritedBuildVariables =
         ["MSBUILD_EXE_PATH", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly", "MSBUILDNOINPROCNODE"];
 
     /// <summary>Gets the path of the dotnet host running the tests, or <c>dotnet</c> from PATH.</summary>
@@ -28,7 +28,7 @@ internal static class DotnetCli
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        foreach (var name in s_inheritedBuildVariables)
+        foreach (var name in InheritedBuildVariables)
             start.Environment.Remove(name);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";

@@ -14,8 +14,8 @@ namespace SqlHelpers.Tests.Packaging;
 [Trait("Category", "Packaging")]
 public sealed partial class PackageSmokeTests(DatabaseFixture fixture) : IDisposable
 {
-    private static readonly string[] s_packages = ["SqlHelper", "SqlHelper.Testing", "SqlHelper.DependencyInjection"];
-    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(5);
+    private static readonly string[] Packages = ["SqlHelper", "SqlHelper.Testing", "SqlHelper.DependencyInjection"];
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 
     // Outside the repository, so the console project inherits none of its Directory.Build.props or central versions.
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("sqlhelper-packaging-");
@@ -39,25 +39,25 @@ public sealed partial class PackageSmokeTests(DatabaseFixture fixture) : IDispos
         var feed = _work.CreateSubdirectory("feed").FullName;
 
         // Given the three packages packed into a local feed, each with its README, licence, docs and symbols
-        foreach (var package in s_packages)
+        foreach (var package in Packages)
         {
             var project = Path.Combine(repository, "src", package, package + ".csproj");
-            (await DotnetCli.RunAsync(repository, ["pack", project, "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(_work.FullName, "artifacts"), "-warnaserror"], s_buildTimeout))
+            (await DotnetCli.RunAsync(repository, ["pack", project, "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(_work.FullName, "artifacts"), "-warnaserror"], BuildTimeout))
                 .EnsureSuccess($"Packing {package}");
         }
-        var version = s_packages.Select(package => CheckPackage(feed, package)).Distinct().Single();
+        var version = Packages.Select(package => CheckPackage(feed, package)).Distinct().Single();
 
         // And a fresh console project that restores SqlHelper from that feed and everything else from the usual sources
         var app = await CreateConsoleProjectAsync(feed);
         var packagesFolder = Path.Combine(_work.FullName, "packages");
         var isolated = new Dictionary<string, string> { ["NUGET_PACKAGES"] = packagesFolder };
-        (await DotnetCli.RunAsync(app, ["add", "package", "SqlHelper", "--version", version], s_buildTimeout, isolated))
+        (await DotnetCli.RunAsync(app, ["add", "package", "SqlHelper", "--version", version], BuildTimeout, isolated))
             .EnsureSuccess("dotnet add package SqlHelper");
         Assert.True(File.Exists(Path.Combine(packagesFolder, "sqlhelper", version, $"sqlhelper.{version}.nupkg")), "SqlHelper was not restored from the local feed.");
 
         // When the README's example is pasted in, built and run against the test server
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeExample.Extract(Path.Combine(repository, "README.md")));
-        (await DotnetCli.RunAsync(app, ["build", "-c", "Release"], s_buildTimeout, isolated))
+        (await DotnetCli.RunAsync(app, ["build", "-c", "Release"], BuildTimeout, isolated))
             .EnsureSuccess("Building the README example");
         var tableExisted = await TableExistsAsync("t");
         DotnetCli.Result run;
@@ -135,7 +135,7 @@ public sealed partial class PackageSmokeTests(DatabaseFixture fixture) : IDispos
             {string.Concat(sources.Select((_, i) => $"    <packageSource key=\"source{i + 1}\">\n      <package pattern=\"*\" />\n    </packageSource>\n"))}  </packageSourceMapping>
             </configuration>
             """);
-        (await DotnetCli.RunAsync(_work.FullName, ["new", "console", "--name", "ReadmeExample", "--output", "app", "--no-restore"], s_buildTimeout))
+        (await DotnetCli.RunAsync(_work.FullName, ["new", "console", "--name", "ReadmeExample", "--output", "app", "--no-restore"], BuildTimeout))
             .EnsureSuccess("dotnet new console");
         return Path.Combine(_work.FullName, "app");
     }

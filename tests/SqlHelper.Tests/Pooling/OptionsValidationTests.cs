@@ -63,4 +63,19 @@ public sealed class OptionsValidationTests
         Assert.Equal(5, helper.Options.MaxConnections);
         Assert.Equal(5, helper.GetStatistics().MaxConnections);
     }
+
+    [Fact]
+    public void PublicValidator_NamesTheBadReplicaOption_AndChangesNothing()
+    {
+        var replicas = new List<string> { "Server=127.0.0.1;Password=Secr3t-pw;Port=notanumber" };
+        var options = new SqlHelperOptions { ConnectionString = "Server=127.0.0.1;Database=app;User ID=app;Password=Secr3t-pw", ReplicaConnectionStrings = replicas };
+
+        var ex = Assert.Throws<ArgumentException>(() => SqlHelperOptionsValidator.Validate(options));
+
+        Assert.Equal(nameof(SqlHelperOptions.ReplicaConnectionStrings), ex.ParamName);
+        Assert.Contains("ReplicaConnectionStrings[0]", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secr3t-pw", ex.Message, StringComparison.Ordinal);
+        Assert.Same(replicas, options.ReplicaConnectionStrings);
+        Assert.Single(replicas);
+    }
 }

@@ -24,9 +24,10 @@ public sealed class FaultTests(DatabaseFixture db)
             await Task.Delay(300);
             await db.KillAsync(killedId);
             var watch = Stopwatch.StartNew();
-            var ex = await Assert.ThrowsAsync<MySqlException>(() => query);
+            var ex = await Assert.ThrowsAsync<SqlConnectionLostException>(() => query);
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
-            Assert.NotNull(ex.Message);
+            Assert.True(ex.OutcomeUnknown);                       // sent, then lost: never sent again
+            Assert.IsType<MySqlException>(ex.InnerException);
         }
 
         await using (var next = await helper.OpenAsync())

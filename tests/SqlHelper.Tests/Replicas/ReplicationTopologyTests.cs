@@ -117,7 +117,18 @@ public sealed class ReplicationTopologyTests(ReplicationFixture topology) : ICla
             await Pair.Replica.StartAgainAsync();
         }
         await helper.ClearPoolAsync();
-        await helper.CheckReplicasAsync();
+        // A restarted replica reports no lag (Seconds_Behind_Master NULL) until its IO thread has reconnected: the monitor
+        // rightly keeps it unavailable until then. Wait for that, bounded, instead of reading at once.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
+        {
+            await helper.CheckReplicasAsync();
+            if (Assert.Single(helper.GetReplicaStatus()).IsAvailable)
+                break;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.True(Assert.Single(helper.GetReplicaStatus()).IsAvailable, $"The restarted replica did not replicate again within 30 s: {helper.GetReplicaStatus()[0].UnavailableReason}");
         await using var back = await helper.OpenReadOnlyAsync();
         Assert.Equal(2L, await back.ExecuteScalarAsync<long>("SELECT @@server_id"));
     }

@@ -167,7 +167,35 @@ public sealed class SessionResetTests(DatabaseFixture db) : IAsyncLifetime
         await using var scope = await helper.OpenAsync();
         var id = await scope.ExecuteScalarAsync<long>("SELECT CONNECTION_ID()");
         await db.KillAsync(id);
-        await Assert.ThrowsAsync<MySqlException>(() => scope.ExecuteScalarAsync<long>("SELECT 1"));
+        var ex = await Assert.ThrowsAsync<SqlConnectionLostException>(() => scope.ExecuteScalarAsync<long>("SELECT 1"));
+        Assert.True(ex.OutcomeUnknown);
+        Assert.Equal(0, helper.GetStatistics().DeadConnectionsReplaced);   // used within PingAfterIdle: trusted, and not re-sent
+    }
+
+    [Fact]
+    public async Task WhenDirty_AWarningOfAStatementMakesACleanScopeDirty_SoTheNextBorrowerCannotReadIt()
+    {
+        await using var table = await db.CreateTableAsync();
+        await db.ExecuteAdminAsync($"INSERT INTO {table} (id) VALUES (1), (2)");
+        await using var helper = db.CreateHelper(o => { o.MaxConnections = 1; o.SessionReset = SessionResetPolicy.WhenDirty; });
+        await using (var a = await helper.OpenAsync())
+            await a.ExecuteAsync($"DELETE FROM {table} WHERE id = @id", new { id = "1-secret" });   // classified clean; warning 1292 quotes the value
+        Assert.Equal(1, helper.GetStatistics().SessionResets);
+
+        await using var b = await helper.OpenAsync();
+        Assert.Equal(0L, await b.ExecuteScalarAsync<long>("SELECT @@warning_count"));
+    }
+
+    [Fact]
+    public async Task WhenDirty_UnderSteadyUse_NoPingIsSent()
+    {
+        await using var helper = db.CreateHelper(o => { o.MaxConnections = 1; o.SessionReset = SessionResetPolicy.WhenDirty; o.PingAfterIdle = TimeSpan.FromMinutes(1); });
+        for (var i = 0; i < 20; i++)
+        {
+            await using var scope = await helper.OpenAsync();
+            await scope.ExecuteScalarAsync<long>("SELECT 1");
+        }
+        Assert.Equal(1, helper.GetStatistics().ConnectionPings);   // the first, unknown, connection only
     }
 
     private Task<long> ComResetConnectionAsync() =>
