@@ -169,21 +169,29 @@ internal sealed class AdmissionGate : IDisposable
     {
         lock (_lock)
         {
-            if (waiter.Outcome != AdmissionOutcome.Pending)
-                return waiter.Outcome;
-            if (waiter.Woken)
+            while (waiter.Outcome == AdmissionOutcome.Pending)
             {
-                waiter.Woken = false;
-                _offered--;
+                if (waiter.Woken)
+                {
+                    waiter.Woken = false;
+                    _offered--;
+                }
+                var now = _clock.NowMilliseconds;
+                if (!IsStrictLocked(now) && TryIncrement(waiter.Limit))
+                    CompleteLocked(waiter, AdmissionOutcome.Admitted, signal: false);
+                // When strict, this hands slots over in order, perhaps to this waiter. Its work item is still marked
+                // scheduled meanwhile, so that handoff does not queue it a second time: the caller sees the outcome
+                // returned here.
+                DispatchLocked(now);
+                if (waiter.Outcome == AdmissionOutcome.Pending && !waiter.Woken)
+                {
+                    waiter.Scheduled = false;   // waiting again: the next signal queues it anew
+                    break;
+                }
+                // Still pending but offered a slot: a release freed one (outside the lock) after the try above, and this
+                // dispatch offered it to this very waiter, whose signal queued nothing (its work item is the one running).
+                // Nobody else will signal an offered waiter, so it tries again now instead of waiting for ever.
             }
-            var now = _clock.NowMilliseconds;
-            if (!IsStrictLocked(now) && TryIncrement(waiter.Limit))
-                CompleteLocked(waiter, AdmissionOutcome.Admitted, signal: false);
-            // When strict, this hands slots over in order, perhaps to this waiter. Its work item is still marked scheduled
-            // meanwhile, so that handoff does not queue it a second time: the caller sees the outcome returned here.
-            DispatchLocked(now);
-            if (waiter.Outcome == AdmissionOutcome.Pending)
-                waiter.Scheduled = false;   // waiting again: the next signal queues it anew
             return waiter.Outcome;
         }
     }
