@@ -29,8 +29,12 @@ internal sealed class ScopeReclaimer
     public static ScopeReclaimer Rent(SqlScope scope)
     {
         var reclaimer = _cache;
-        if (reclaimer is null)
+        if (reclaimer is null || GC.GetGeneration(reclaimer) == GC.MaxGeneration)
         {
+            // None cached, or the cache aged into the oldest generation while it sat there: a young collection counts that
+            // generation live, so an old reclaimer would keep a scope abandoned with it reachable until a full collection.
+            // The whole cache goes (the ones behind it are older still); their finalizers find no scope.
+            _cache = null;
             reclaimer = new ScopeReclaimer();
         }
         else
