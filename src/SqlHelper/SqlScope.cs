@@ -190,8 +190,11 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
     private ValueTask EndAsync(IOBehavior io) =>
-        // Not an async method when there is only the lease to release (no command was made, not joined): no state machine.
-        _command is null && _joinTarget is null ? _lease.Pool!.ReleaseAsync(_lease, io) : EndWithCommandAsync(io);
+        // Not an async method when there is only the lease to release (no command was made, not joined, no savepoint, no
+        // result left open on the connection): no state machine.
+        _command is null && _joinTarget is null && _savepoint is null && Volatile.Read(ref _openResult) is null
+            ? _lease.Pool!.ReleaseAsync(_lease, io)
+            : EndWithCommandAsync(io);
 
     private async ValueTask EndWithCommandAsync(IOBehavior io)
     {
