@@ -47,6 +47,8 @@ internal static class LoadCommand
             kinds.Add($"scope rows (flows {string.Join(", ", options.Flows)}; nest 1 and 3, ConnectionReset on and off)");
         if (options.OpenGroups)
             kinds.Add($"open-connection rows (flows {string.Join(", ", options.Flows)})");
+        if (options.HeldGroups)
+            kinds.Add($"held-connection reference rows (flows {string.Join(", ", options.Flows)})");
         if (options.ContentionGroups)
             kinds.Add($"contention rows (flows/connections {string.Join(", ", options.ContentionPoints.Select(static p => $"{p.Flows}/{p.Connections}"))}, slots of {options.ContentionDuration.TotalSeconds:0.##} s)");
         return $"Mode: {(options.Full ? "full" : "quick")}; {string.Join(" and ", options.Apis.Select(static a => a.ToString().ToLowerInvariant()))}; {string.Join("; ", kinds)}; " +

@@ -7,7 +7,7 @@ internal sealed class LoadOptions
 {
     public const string Usage = """
         usage: SqlHelper.Benchmarks load [--full] [--connection "<connection string>"] [--rounds N] [--seconds S]
-                                         [--warmup S] [--flows 1,8] [--api sync,async] [--groups scope,open,contention]
+                                         [--warmup S] [--flows 1,8] [--api sync,async] [--groups scope,open,contention,held]
                                          [--contention 64/8,256/16,1000/16] [--no-sysbench] [--out FILE]
           (default)      quick: flows 1 and 8, sync+async, nest 1 and 3, ConnectionReset on and off, 7 rounds of 0.25 s
           --full         every combination: flows 1, 2, 8, 64; 9 rounds of 0.75 s; and the contention groups
@@ -15,7 +15,8 @@ internal sealed class LoadOptions
           --rounds, --seconds, --warmup, --flows   override the mode's values
           --api          only these APIs (default both)
           --groups       scope: open+query+dispose rows; open: query on an already open scope/connection (and sysbench);
-                         contention: many flows on a small pool (--contention), throughput and p99 against raw
+                         contention: many flows on a small pool (--contention), throughput and p99 against raw;
+                         held: WhenDirty scope-per-query against a connection held per flow and raw reset=false
           --contention   the contention points as flows/connections (default 64/8,256/16,1000/16); rounds of 1 s
                          unless --seconds says otherwise
           --no-sysbench  leave out the sysbench rows
@@ -41,6 +42,9 @@ internal sealed class LoadOptions
     public bool OpenGroups { get; private set; } = true;
 
     public bool ContentionGroups { get; private set; }
+
+    /// <summary>Gets whether to run the held-connection reference groups (issue #13: WhenDirty against a held connection).</summary>
+    public bool HeldGroups { get; private set; }
 
     /// <summary>Gets the (flows, connections) points of the contention groups.</summary>
     public IReadOnlyList<(int Flows, int Connections)> ContentionPoints { get; private set; } = [(64, 8), (256, 16), (1000, 16)];
@@ -102,8 +106,9 @@ internal sealed class LoadOptions
                         options.ScopeGroups = groups.Contains("scope");
                         options.OpenGroups = groups.Contains("open");
                         contention = groups.Contains("contention");
-                        if (groups.Except(["scope", "open", "contention"]).FirstOrDefault() is { } unknown)
-                            throw new FormatException($"Unknown group {unknown}: use scope, open or contention.");
+                        options.HeldGroups = groups.Contains("held");
+                        if (groups.Except(["scope", "open", "contention", "held"]).FirstOrDefault() is { } unknown)
+                            throw new FormatException($"Unknown group {unknown}: use scope, open, contention or held.");
                         break;
                     case "--contention":
                         options.ContentionPoints = [.. Value().Split(',').Select(static point => point.Split('/') is [var f, var c]
