@@ -265,6 +265,9 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     /// <summary>The admission limit of the primary for a scope at <paramref name="depth"/>; see <see cref="ScopePool.LimitFor"/>.</summary>
     internal int LimitFor(int depth) => _router.Primary.LimitFor(depth);
 
+    /// <summary>Gets the primary server's pool (tests).</summary>
+    internal ScopePool PrimaryPool => _router.Primary;
+
     private SqlScopeInfo Describe(ScopeLease lease) => new()
     {
         ScopeId = lease.Id,

@@ -74,7 +74,7 @@ public sealed partial class SqlScope
         EndTransactionCoreAsync(IOBehavior.Asynchronous, commit: false, cancellationToken).AsTask();
 
     /// <summary>Gets whether this scope has a transaction in progress that it began itself.</summary>
-    internal bool HasOwnOpenTransaction => _transactionOwner && Transaction is not null;
+    internal bool HasOwnOpenTransaction => _lease.OwnsTransaction && Transaction is not null;
 
     private async ValueTask<MySqlTransaction> BeginTransactionCoreAsync(IOBehavior io, IsolationLevel isolationLevel, CancellationToken cancellationToken)
     {
@@ -82,7 +82,7 @@ public sealed partial class SqlScope
         Owner.ThrowIfStreamOpen();
         if (Transaction is not null)
         {
-            throw new InvalidOperationException(IsJoined && !_transactionOwner
+            throw new InvalidOperationException(IsJoined && !_lease.OwnsTransaction
                 ? "This scope joined an enclosing scope that already has a transaction in progress; its commands run in that transaction. Commit or roll back through the enclosing scope."
                 : "A transaction is already in progress on this scope. Commit or roll it back before beginning another, or open a savepoint scope with Open(ScopeOption.Nested).");
         }
@@ -101,7 +101,7 @@ public sealed partial class SqlScope
             throw failure;
         }
         Owner._lease.Transaction = transaction;
-        _transactionOwner = true;
+        _lease.OwnsTransaction = true;
         if (_command is not null)
             _command.Transaction = transaction;
         return transaction;
@@ -143,7 +143,7 @@ public sealed partial class SqlScope
     {
         ThrowIfNotLive();
         var transaction = Transaction ?? throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()}: no transaction is in progress on this scope. Call BeginTransaction first.");
-        if (!_transactionOwner)
+        if (!_lease.OwnsTransaction)
             throw new InvalidOperationException($"Cannot {operation.ToLowerInvariant()} here: this scope joined an enclosing scope whose transaction it is. {operation} through the enclosing scope.");
         Owner.ThrowIfStreamOpen();
         Owner.LiveConnection();

@@ -22,10 +22,10 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     private readonly ScopeStack? _stack;
     private readonly ScopeLease _lease;
     private readonly SqlScope? _joinTarget;
+    private ScopeReclaimer? _reclaimer;
     private MySqlCommand? _command;
     private int _state;
     private int _liveChildren;
-    private bool _transactionOwner;
 
     internal SqlScope(ScopeStack? stack, SqlScope? parent, ScopeLease lease, SqlScope? joinTarget = null)
     {
@@ -33,6 +33,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         Parent = parent;
         _lease = lease;
         _joinTarget = joinTarget;
+        _reclaimer = ScopeReclaimer.Rent(this);
     }
 
     /// <summary>Gets the open connection this scope holds.</summary>
@@ -86,16 +87,6 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     internal bool IsOpen => Volatile.Read(ref _state) == Live;
 
     internal bool HasLiveChildren => Volatile.Read(ref _liveChildren) > 0;
-
-    /// <summary>Reclaims the connection of a scope that was never disposed and became unreachable, and reports the leak.</summary>
-    ~SqlScope()
-    {
-        if (Volatile.Read(ref _state) == Live)
-        {
-            Parent?.ChildEnded();   // so the parent's later dispose is not reported as misnested
-            _lease.Pool!.Reclaim(_lease);
-        }
-    }
 
     /// <summary>Releases the connection back to the pool. Safe to call more than once, from any flow, in any order.</summary>
     public void Dispose()
@@ -166,7 +157,20 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     {
         Volatile.Write(ref _state, Failed);
         Parent?.ChildEnded();
-        GC.SuppressFinalize(this);
+        ReturnReclaimer();
+    }
+
+    /// <summary>
+    /// Reclaims the connection of a scope that was never disposed and became unreachable, and reports the leak (called by
+    /// its <see cref="ScopeReclaimer"/>'s finalizer).
+    /// </summary>
+    internal void OnAbandoned()
+    {
+        if (Volatile.Read(ref _state) == Live)
+        {
+            Parent?.ChildEnded();   // so the parent's later dispose is not reported as misnested
+            _lease.Pool!.Reclaim(_lease);
+        }
     }
 
     internal void ChildStarted() => Interlocked.Increment(ref _liveChildren);
@@ -178,7 +182,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     {
         if (Interlocked.CompareExchange(ref _state, Disposed, Live) != Live)
             return false;
-        GC.SuppressFinalize(this);
+        ReturnReclaimer();
         if (_stack is not null)
         {
             if (HasLiveChildren)
@@ -189,8 +193,23 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         return true;
     }
 
+    /// <summary>The scope ended (once, by the state change before): nothing is left for a finalizer to reclaim.</summary>
+    private void ReturnReclaimer()
+    {
+        var reclaimer = _reclaimer;
+        _reclaimer = null;
+        reclaimer?.Return();
+    }
+
     /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
-    private async ValueTask EndAsync(IOBehavior io)
+    private ValueTask EndAsync(IOBehavior io) =>
+        // Not an async method when there is only the lease to release (no command was made, not joined, no savepoint, no
+        // result left open on the connection): no state machine.
+        _command is null && _joinTarget is null && _savepoint is null && Volatile.Read(ref _openResult) is null
+            ? _lease.Pool!.ReleaseAsync(_lease, io)
+            : EndWithCommandAsync(io);
+
+    private async ValueTask EndWithCommandAsync(IOBehavior io)
     {
         await CloseOpenResultsAsync(io).ConfigureAwait(false);
         await RollbackSavepointOnEndAsync(io).ConfigureAwait(false);

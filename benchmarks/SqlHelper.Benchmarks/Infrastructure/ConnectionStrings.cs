@@ -8,7 +8,7 @@ namespace SqlHelpers.Benchmarks.Infrastructure;
 /// </summary>
 internal static class ConnectionStrings
 {
-    public static string For(string baseConnectionString, bool connectionReset, int maxPoolSize)
+    public static string For(string baseConnectionString, bool connectionReset, int maxPoolSize, int? connectTimeoutSeconds = null)
     {
         var builder = new MySqlConnectionStringBuilder(baseConnectionString)
         {
@@ -19,6 +19,8 @@ internal static class ConnectionStrings
             AllowUserVariables = true,
             IgnoreCommandTransaction = true,
         };
+        if (connectTimeoutSeconds is { } timeout)
+            builder.ConnectionTimeout = (uint) timeout;
         return builder.ConnectionString;
     }
 

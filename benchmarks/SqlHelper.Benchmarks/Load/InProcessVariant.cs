@@ -5,7 +5,8 @@ namespace SqlHelpers.Benchmarks.Load;
 
 /// <summary>
 /// A variant run in this process: <see cref="LoadDims.Flows"/> flows (dedicated threads for sync, thread-pool tasks for
-/// async) each run operations back to back; the operations completed inside the measured window count.
+/// async) each run operations back to back; the operations completed inside the measured window count. In contention
+/// groups every operation is also timed, and the slot reports the median and 99th percentile of those times.
 /// </summary>
 internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
 {
@@ -18,22 +19,25 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
         var counts = new long[Dims.Flows * Padding];
         var run = new RunState();
         var flows = new Task[Dims.Flows];
+        var states = new LoadFlow[Dims.Flows];
         for (var i = 0; i < flows.Length; i++)
         {
             var index = i;
-            var seed = HashCode.Combine(index, Environment.TickCount);
+            var flow = states[i] = new LoadFlow(HashCode.Combine(index, Environment.TickCount));
             flows[i] = Dims.Api == LoadApi.Async
-                ? Task.Run(() => AsyncFlowAsync(index, seed, counts, run))
-                : StartThread(() => SyncFlow(index, seed, counts, run));
+                ? Task.Run(() => AsyncFlowAsync(index, flow, counts, run))
+                : StartThread(() => SyncFlow(index, flow, counts, run));
         }
         await Task.Delay(warmup);
         using var process = Process.GetCurrentProcess();
+        run.Recording = Dims.IsContention;
         var startCount = Sum(counts);
         var start = Stopwatch.GetTimestamp();
         var startCpu = process.TotalProcessorTime;
         await Task.Delay(duration);
         var endCount = Sum(counts);
         var elapsed = Stopwatch.GetElapsedTime(start);
+        run.Recording = false;
         process.Refresh();
         var cpu = process.TotalProcessorTime - startCpu;
         run.Stop = true;
@@ -41,7 +45,10 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
         if (run.Error is { } error)
             ExceptionDispatchInfo.Throw(error);
         var operations = endCount - startCount;
-        return new LoadSample(operations / elapsed.TotalSeconds, operations == 0 ? null : cpu.TotalMicroseconds / operations);
+        var latencies = Dims.IsContention ? states.SelectMany(static f => f.Latencies).Select(static t => t * 1000.0 / Stopwatch.Frequency).ToArray() : [];
+        return new LoadSample(operations / elapsed.TotalSeconds, operations == 0 ? null : cpu.TotalMicroseconds / operations,
+            latencies.Length == 0 ? null : Statistics.Quantile(latencies, 0.99),
+            latencies.Length == 0 ? null : Statistics.Quantile(latencies, 0.5));
     }
 
     /// <summary>Prepares a flow before its first operation (the "already open" variants open here).</summary>
@@ -63,9 +70,8 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
     /// <summary>Runs one operation asynchronously.</summary>
     protected abstract Task RunAsync(LoadFlow flow);
 
-    private void SyncFlow(int index, int seed, long[] counts, RunState run)
+    private void SyncFlow(int index, LoadFlow flow, long[] counts, RunState run)
     {
-        var flow = new LoadFlow(seed);
         try
         {
             StartFlow(flow);
@@ -74,8 +80,11 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
                 long done = 0;
                 while (!run.Stop)
                 {
+                    var started = Stopwatch.GetTimestamp();
                     Run(flow);
                     Volatile.Write(ref counts[index * Padding], ++done);
+                    if (run.Recording)
+                        flow.Latencies.Add(Stopwatch.GetTimestamp() - started);
                 }
             }
             finally
@@ -89,9 +98,8 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
         }
     }
 
-    private async Task AsyncFlowAsync(int index, int seed, long[] counts, RunState run)
+    private async Task AsyncFlowAsync(int index, LoadFlow flow, long[] counts, RunState run)
     {
-        var flow = new LoadFlow(seed);
         try
         {
             await StartFlowAsync(flow);
@@ -100,8 +108,11 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
                 long done = 0;
                 while (!run.Stop)
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await RunAsync(flow);
                     Volatile.Write(ref counts[index * Padding], ++done);
+                    if (run.Recording)
+                        flow.Latencies.Add(Stopwatch.GetTimestamp() - started);
                 }
             }
             finally

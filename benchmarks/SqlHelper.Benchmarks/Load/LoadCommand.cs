@@ -40,8 +40,18 @@ internal static class LoadCommand
         return 0;
     }
 
-    private static string Mode(LoadOptions options) =>
-        $"Mode: {(options.Full ? "full" : "quick")}; flows {string.Join(", ", options.Flows)}; {string.Join(" and ", options.Apis.Select(static a => a.ToString().ToLowerInvariant()))}; " +
-        $"{(options.ScopeGroups ? "scope rows (nest 1 and 3, ConnectionReset on and off)" : "")}{(options.ScopeGroups && options.OpenGroups ? " and " : "")}{(options.OpenGroups ? "open-connection rows" : "")}; " +
-        $"{options.Rounds} interleaved rounds of {options.Duration.TotalSeconds:0.##} s per variant after a {options.Warmup.TotalSeconds:0.##} s warm-up.";
+    private static string Mode(LoadOptions options)
+    {
+        var kinds = new List<string>();
+        if (options.ScopeGroups)
+            kinds.Add($"scope rows (flows {string.Join(", ", options.Flows)}; nest 1 and 3, ConnectionReset on and off)");
+        if (options.OpenGroups)
+            kinds.Add($"open-connection rows (flows {string.Join(", ", options.Flows)})");
+        if (options.HeldGroups)
+            kinds.Add($"held-connection reference rows (flows {string.Join(", ", options.Flows)})");
+        if (options.ContentionGroups)
+            kinds.Add($"contention rows (flows/connections {string.Join(", ", options.ContentionPoints.Select(static p => $"{p.Flows}/{p.Connections}"))}, slots of {options.ContentionDuration.TotalSeconds:0.##} s)");
+        return $"Mode: {(options.Full ? "full" : "quick")}; {string.Join(" and ", options.Apis.Select(static a => a.ToString().ToLowerInvariant()))}; {string.Join("; ", kinds)}; " +
+            $"{options.Rounds} interleaved rounds of {options.Duration.TotalSeconds:0.##} s per variant after a {options.Warmup.TotalSeconds:0.##} s warm-up.";
+    }
 }

@@ -5,7 +5,11 @@ namespace SqlHelpers.Benchmarks.Load;
 /// <param name="Api">How a flow calls: sync, async, or sysbench's C threads.</param>
 /// <param name="Nest">Scopes (or connections) nested per operation, one point select in each.</param>
 /// <param name="Reset">MySqlConnector's <c>ConnectionReset</c>; <c>null</c> where nothing is opened per operation.</param>
-internal sealed record LoadDims(int Flows, LoadApi Api, int Nest, bool? Reset)
+/// <param name="Connections">
+/// The pool size of a contention group (MySqlConnector's <c>Maximum Pool Size</c> and SqlHelper's <c>MaxConnections</c>,
+/// far below <see cref="Flows"/>, so flows wait for connections); <c>null</c> where the pools are sized so nobody waits.
+/// </param>
+internal sealed record LoadDims(int Flows, LoadApi Api, int Nest, bool? Reset, int? Connections = null)
 {
     public string ApiText => Api switch
     {
@@ -21,5 +25,9 @@ internal sealed record LoadDims(int Flows, LoadApi Api, int Nest, bool? Reset)
         null => "n/a",
     };
 
-    public override string ToString() => $"flows={Flows} {ApiText} nest={Nest} reset={ResetText}";
+    /// <summary>Gets whether flows contend for a pool smaller than their number.</summary>
+    public bool IsContention => Connections is not null;
+
+    public override string ToString() =>
+        $"flows={Flows}{(Connections is { } connections ? $" connections={connections}" : "")} {ApiText} nest={Nest} reset={ResetText}";
 }

@@ -8,6 +8,9 @@ internal sealed class LoadFlow(int seed)
     /// <summary>Gets or sets a scope or connection the flow keeps open (the "already open" variants).</summary>
     public object? Held { get; set; }
 
+    /// <summary>Gets the times of the operations this flow ended in the measured window, in <see cref="System.Diagnostics.Stopwatch"/> ticks (contention groups only).</summary>
+    public List<long> Latencies { get; } = new(256);
+
     /// <summary>Gets a uniformly random id of the table.</summary>
     public int NextId() => _random.Next(1, Workload.Rows + 1);
 }

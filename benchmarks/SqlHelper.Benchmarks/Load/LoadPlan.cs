@@ -17,7 +17,60 @@ internal static class LoadPlan
 
     /// <summary>The groups of a run.</summary>
     public static IReadOnlyList<LoadGroup> Build(LoadOptions options, string connectionString, SysbenchTool? sysbench) =>
-        Build(options.Flows, options.Apis, options.ScopeGroups, options.OpenGroups, whenDirtyRows: true, connectionString, sysbench);
+        [.. Build(options.Flows, options.Apis, options.ScopeGroups, options.OpenGroups, whenDirtyRows: true, connectionString, sysbench),
+            .. options.ContentionGroups ? BuildContention(options.ContentionPoints, options.Apis, connectionString) : [],
+            .. options.HeldGroups ? BuildHeld(options.Flows, options.Apis, connectionString) : []];
+
+    /// <summary>
+    /// The held-connection reference (issue #13): a connection each flow opened once and keeps, one point select per
+    /// operation, against SqlHelper's WhenDirty scope per query and raw MySqlConnector opening per query with
+    /// ConnectionReset=false, side by side in one group.
+    /// </summary>
+    public static IReadOnlyList<LoadGroup> BuildHeld(IReadOnlyList<int> flowCounts, IReadOnlyList<LoadApi> apis, string connectionString)
+    {
+        var groups = new List<LoadGroup>();
+        foreach (var flows in flowCounts)
+        {
+            foreach (var api in apis)
+            {
+                var dims = new LoadDims(flows, api, 1, Reset: false);
+                var cs = ConnectionStrings.For(connectionString, connectionReset: false, flows * 2 + 1);
+                groups.Add(new LoadGroup(dims, OpenConnectionQueryVariant.VariantName,
+                [
+                    () => new OpenConnectionQueryVariant(dims, cs),
+                    () => new RawScopeVariant(dims, cs),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.AsyncFlowStack, SessionResetPolicy.WhenDirty),
+                ]));
+            }
+        }
+        return groups;
+    }
+
+    /// <summary>
+    /// Many flows on a small pool: raw MySqlConnector with <c>Maximum Pool Size</c> = N against SqlHelper with
+    /// <c>MaxConnections</c> = N (and the same pool size under it), ConnectionReset off, one point select per operation.
+    /// Here the flows wait for connections, so what is measured is the waiting: SqlHelper's admission against the driver's.
+    /// </summary>
+    public static IReadOnlyList<LoadGroup> BuildContention(IReadOnlyList<(int Flows, int Connections)> points, IReadOnlyList<LoadApi> apis, string connectionString)
+    {
+        var groups = new List<LoadGroup>();
+        foreach (var (flows, connections) in points)
+        {
+            foreach (var api in apis)
+            {
+                var dims = new LoadDims(flows, api, 1, Reset: false, connections);
+                // A long queue can keep one raw open waiting for seconds: raise the driver's Connection Timeout on both sides.
+                var cs = ConnectionStrings.For(connectionString, connectionReset: false, connections, connectTimeoutSeconds: 120);
+                groups.Add(new LoadGroup(dims, RawScopeVariant.VariantName,
+                [
+                    () => new RawScopeVariant(dims, cs),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.AsyncFlowStack),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.PerInstance),
+                ]));
+            }
+        }
+        return groups;
+    }
 
     private static List<LoadGroup> Build(IReadOnlyList<int> flowCounts, IReadOnlyList<LoadApi> apis, bool scopeGroups, bool openGroups, bool whenDirtyRows, string connectionString, SysbenchTool? sysbench)
     {

@@ -9,9 +9,50 @@ internal static class LoadReport
     /// <summary>Every SqlHelper row should reach this fraction of its raw row.</summary>
     public const double Target = 0.97;
 
-    public static string Format(IReadOnlyList<LoadRow> rows)
+    public static string Format(IReadOnlyList<LoadRow> allRows)
     {
         var text = new StringBuilder();
+        var rows = allRows.Where(static r => !r.Dims.IsContention).ToArray();
+        var contention = allRows.Where(static r => r.Dims.IsContention).ToArray();
+        if (rows.Length != 0)
+            FormatScopeRows(text, rows);
+        if (contention.Length != 0)
+            FormatContentionRows(text, contention);
+        return text.ToString();
+    }
+
+    private static void FormatContentionRows(StringBuilder text, IReadOnlyList<LoadRow> rows)
+    {
+        text.AppendLine("Contention: many flows on a pool of N connections (raw: MySqlConnector `Maximum Pool Size` = N; SqlHelper: `MaxConnections` = N,");
+        text.AppendLine("default options, so ambient outermost scopes leave 1 connection to nested ones), ConnectionReset off, one point select per operation.");
+        text.AppendLine();
+        text.AppendLine("| variant | flows | connections | api | ops/s (median) | min–max | × raw (median) | × raw min–max | p50 ms | p99 ms (median) | p99 × raw (median) | p99 × raw min–max | client CPU µs/op | Δ CPU µs/op vs raw |");
+        text.AppendLine("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var row in rows)
+        {
+            var ratio = row.IsReference ? "1 (ref)" : F3(row.RatioMedian) + (row.RatioMedian < Target ? " ✗" : "");
+            var ratioSpread = row.IsReference ? "" : $"{F3(row.Ratios.Min())}–{F3(row.Ratios.Max())}";
+            var p99Ratio = row.IsReference ? "1 (ref)" : F3(row.LatencyP99RatioMedian) + (row.LatencyP99RatioMedian > 1 ? " ✗" : "");
+            var p99Spread = row.IsReference ? "" : $"{F3(row.LatencyP99Ratios.Min())}–{F3(row.LatencyP99Ratios.Max())}";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Variant} | {row.Dims.Flows} | {row.Dims.Connections} | {row.Dims.ApiText} | {N0(row.Median)} | {N0(row.OpsPerSecond.Min())}–{N0(row.OpsPerSecond.Max())} | {ratio} | {ratioSpread} | " +
+                $"{F2(row.LatencyP50Median)} | {F2(row.LatencyP99Median)} | {p99Ratio} | {p99Spread} | {F1(row.CpuMedian)} | {(row.IsReference ? "" : row.CpuDeltaMedian.ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture))} |");
+        }
+        text.AppendLine();
+        text.AppendLine("“× raw” and “p99 × raw” divide each round by raw's value in the same round; medians and ranges are over rounds.");
+        text.AppendLine("p50 and p99: the time of one operation (wait for a connection included) over the operations that ended in the measured window.");
+        text.AppendLine("✗ = throughput below 0.97 × raw, or p99 above raw's.");
+        text.AppendLine();
+        var helperRows = rows.Where(static r => r.IsSqlHelper).ToArray();
+        var missed = helperRows.Where(static r => r.RatioMedian < Target || r.LatencyP99RatioMedian > 1).ToArray();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Contention target ≥ {Target:F2}× raw throughput with p99 ≤ raw: {helperRows.Length - missed.Length} of {helperRows.Length} SqlHelper rows met on the median of paired rounds.");
+        foreach (var row in missed)
+            text.AppendLine(CultureInfo.InvariantCulture, $"- missed: {row.Variant}, {row.Dims}: ×{F3(row.RatioMedian)} throughput, p99 ×{F3(row.LatencyP99RatioMedian)}");
+    }
+
+    private static void FormatScopeRows(StringBuilder text, IReadOnlyList<LoadRow> rows)
+    {
         text.AppendLine("| variant | flows | api | nest | reset | ops/s (median) | min–max | × ref (median) | × ref min–max | client CPU µs/op | Δ CPU µs/op vs ref |");
         text.AppendLine("|---|--:|---|--:|---|--:|--:|--:|--:|--:|--:|");
         foreach (var row in rows)
@@ -53,12 +94,14 @@ internal static class LoadReport
             $"Target ≥ {Target:F2}× the reference: {helperRows.Length - missed.Length} of {helperRows.Length} SqlHelper rows met on the median of paired rounds.");
         foreach (var row in missed)
             text.AppendLine(CultureInfo.InvariantCulture, $"- missed: {row.Variant}, {row.Dims}: ×{F3(row.RatioMedian)} (rounds {F3(row.Ratios.Min())}–{F3(row.Ratios.Max())})");
-        return text.ToString();
+        text.AppendLine();
     }
 
     private static string N0(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string F1(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
+
+    private static string F2(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
 
     private static string F3(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
 }

@@ -8,6 +8,9 @@ namespace SqlHelpers.Benchmarks.Load;
 /// <param name="Ratios">This round's value divided by the reference's value in the same round, one per round.</param>
 /// <param name="CpuPerOp">This process's CPU µs per operation, one per round; empty for sysbench.</param>
 /// <param name="CpuDeltas">This round's CPU µs/op minus the reference's in the same round; empty for sysbench.</param>
+/// <param name="LatencyP99">The 99th percentile of operation times in ms, one per round; empty outside contention groups.</param>
+/// <param name="LatencyP99Ratios">This round's p99 divided by the reference's p99 in the same round; empty outside contention groups.</param>
+/// <param name="LatencyP50">The median operation time in ms, one per round; empty outside contention groups.</param>
 internal sealed record LoadRow(
     string Variant,
     LoadDims Dims,
@@ -15,7 +18,10 @@ internal sealed record LoadRow(
     IReadOnlyList<double> OpsPerSecond,
     IReadOnlyList<double> Ratios,
     IReadOnlyList<double> CpuPerOp,
-    IReadOnlyList<double> CpuDeltas)
+    IReadOnlyList<double> CpuDeltas,
+    IReadOnlyList<double> LatencyP99,
+    IReadOnlyList<double> LatencyP99Ratios,
+    IReadOnlyList<double> LatencyP50)
 {
     public bool IsReference => Variant == Reference;
 
@@ -29,4 +35,10 @@ internal sealed record LoadRow(
     public double CpuMedian => Statistics.Median(CpuPerOp);
 
     public double CpuDeltaMedian => Statistics.Median(CpuDeltas);
+
+    public double LatencyP99Median => Statistics.Median(LatencyP99);
+
+    public double LatencyP99RatioMedian => Statistics.Median(LatencyP99Ratios);
+
+    public double LatencyP50Median => Statistics.Median(LatencyP50);
 }

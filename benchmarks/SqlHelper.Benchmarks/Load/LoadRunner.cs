@@ -13,6 +13,8 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
 
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(30);
 
+    private static readonly TimeSpan ContentionSettle = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Runs every variant of <paramref name="groups"/> once, unmeasured (see <see cref="LoadPlan.BuildWarmup"/>).</summary>
     public async Task WarmUpAsync(IReadOnlyList<LoadGroup> groups, TimeSpan duration)
     {
@@ -46,7 +48,8 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
             rows.AddRange(groupRows);
             progress.WriteLine($"// [{g + 1}/{groups.Count}] {group.Dims} ({stopwatch.Elapsed.TotalSeconds:F1} s): " +
                 string.Join(", ", groupRows.Select(static r => $"{r.Variant} {r.Median:N0}/s" + (r.IsReference ? "" : $" ×{r.RatioMedian:F3}")
-                    + (r.CpuPerOp.Count == 0 || r.IsReference ? "" : $" CPU {r.CpuDeltaMedian:+0.0;-0.0} µs/op"))));
+                    + (r.CpuPerOp.Count == 0 || r.IsReference ? "" : $" CPU {r.CpuDeltaMedian:+0.0;-0.0} µs/op")
+                    + (r.LatencyP99.Count == 0 ? "" : $" p99 {r.LatencyP99Median:F2} ms"))));
         }
         return rows;
     }
@@ -56,8 +59,9 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
         var variants = group.Variants.Select(static create => create()).ToArray();
         try
         {
-            var trim = group.Dims.Flows * group.Dims.Nest * variants.Length > MaxIdleConnections;
+            var trim = (group.Dims.Connections ?? group.Dims.Flows * group.Dims.Nest) * variants.Length > MaxIdleConnections;
             var results = variants.Select(_ => new LoadSample[options.Rounds]).ToArray();
+            var duration = group.Dims.IsContention ? options.ContentionDuration : options.Duration;
             foreach (var variant in variants)
             {
                 await MeasureSlotAsync(variant, TimeSpan.Zero, options.Warmup, trim);
@@ -68,8 +72,9 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
                 {
                     var index = (round + k) % variants.Length;
                     // An emptied pool refills while the slot warms up: give it time to.
-                    var warmup = trim ? TimeSpan.FromSeconds(1) : Settle;
-                    results[index][round] = await MeasureSlotAsync(variants[index], warmup, options.Duration, trim);
+                    // A contention slot starts hundreds of flows: let them reach a steady queue first.
+                    var warmup = trim ? TimeSpan.FromSeconds(1) : group.Dims.IsContention ? ContentionSettle : Settle;
+                    results[index][round] = await MeasureSlotAsync(variants[index], warmup, duration, trim);
                 }
             }
             var reference = Array.FindIndex(variants, v => v.Name == group.Reference);
@@ -80,7 +85,10 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
                 [.. results[i].Select(static s => s.OpsPerSecond)],
                 [.. results[i].Select((s, round) => s.OpsPerSecond / results[reference][round].OpsPerSecond)],
                 results[i][0].CpuMicrosecondsPerOp is null ? [] : [.. results[i].Select(static s => s.CpuMicrosecondsPerOp ?? double.NaN)],
-                results[i][0].CpuMicrosecondsPerOp is null ? [] : [.. results[i].Select((s, round) => (s.CpuMicrosecondsPerOp ?? double.NaN) - (results[reference][round].CpuMicrosecondsPerOp ?? double.NaN))]))];
+                results[i][0].CpuMicrosecondsPerOp is null ? [] : [.. results[i].Select((s, round) => (s.CpuMicrosecondsPerOp ?? double.NaN) - (results[reference][round].CpuMicrosecondsPerOp ?? double.NaN))],
+                results[i][0].LatencyP99Milliseconds is null ? [] : [.. results[i].Select(static s => s.LatencyP99Milliseconds ?? double.NaN)],
+                results[i][0].LatencyP99Milliseconds is null ? [] : [.. results[i].Select((s, round) => (s.LatencyP99Milliseconds ?? double.NaN) / (results[reference][round].LatencyP99Milliseconds ?? double.NaN))],
+                results[i][0].LatencyP50Milliseconds is null ? [] : [.. results[i].Select(static s => s.LatencyP50Milliseconds ?? double.NaN)]))];
         }
         finally
         {

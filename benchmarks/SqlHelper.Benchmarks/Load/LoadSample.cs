@@ -7,4 +7,9 @@ namespace SqlHelpers.Benchmarks.Load;
 /// elsewhere (sysbench). Other processes slow the wall clock far more than they inflate this, so it shows what the
 /// client-side code costs even on a busy machine; the server's CPU is not in it.
 /// </param>
-internal readonly record struct LoadSample(double OpsPerSecond, double? CpuMicrosecondsPerOp);
+/// <param name="LatencyP99Milliseconds">
+/// The 99th percentile of the time one operation took (open, wait for a connection, query, release), over the operations
+/// that ended inside the measured window; <c>null</c> where latencies are not recorded (only contention groups record them).
+/// </param>
+/// <param name="LatencyP50Milliseconds">The median of the same operation times.</param>
+internal readonly record struct LoadSample(double OpsPerSecond, double? CpuMicrosecondsPerOp, double? LatencyP99Milliseconds = null, double? LatencyP50Milliseconds = null);

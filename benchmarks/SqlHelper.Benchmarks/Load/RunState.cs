@@ -4,6 +4,7 @@ namespace SqlHelpers.Benchmarks.Load;
 internal sealed class RunState
 {
     private volatile bool _stop;
+    private volatile bool _recording;
     private Exception? _error;
 
     /// <summary>Gets or sets whether the flows should stop after their current operation.</summary>
@@ -11,6 +12,13 @@ internal sealed class RunState
     {
         get => _stop;
         set => _stop = value;
+    }
+
+    /// <summary>Gets or sets whether the flows record how long each operation took (inside the measured window of a contention group).</summary>
+    public bool Recording
+    {
+        get => _recording;
+        set => _recording = value;
     }
 
     /// <summary>Gets the first error a flow hit, or <c>null</c>.</summary>

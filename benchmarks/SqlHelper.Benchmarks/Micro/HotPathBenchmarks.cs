@@ -44,16 +44,40 @@ public class HotPathBenchmarks
         return new PlainScope(_helper, lease);
     }
 
-    /// <summary>What NewScope allocates: a <see cref="ScopeLease"/> (timestamp, thread id) and a finalizable <see cref="SqlScope"/>, then the SuppressFinalize of its dispose.</summary>
-    [Benchmark(Description = "ScopeLease + SqlScope (finalizable) + SuppressFinalize")]
+    /// <summary>What opening a scope allocates: a <see cref="ScopeLease"/> (timestamp, thread id) and a <see cref="SqlScope"/> with its pooled <see cref="ScopeReclaimer"/>, then the reclaimer's return at the end.</summary>
+    [Benchmark(Description = "ScopeLease + SqlScope (+ pooled reclaimer, rented and returned)")]
     [BenchmarkCategory("scope objects")]
     public object LeaseAndScope()
     {
         var id = ++_id;
         var scope = new SqlScope(null, parent: null, new ScopeLease(id, id, 1, Environment.TickCount64, openSite: null));
+        scope.MarkFailed();   // ends it without a pool: state, and the reclaimer goes back to the thread's cache
+        return scope;
+    }
+
+    /// <summary>What each scope paid before its finalizer moved to the pooled reclaimer: a finalizable object and the SuppressFinalize of its dispose.</summary>
+    [Benchmark(Description = "a finalizable object of the same size + SuppressFinalize (the old SqlScope)")]
+    [BenchmarkCategory("scope objects")]
+    public object FinalizableObjects()
+    {
+        var lease = new PlainLease(++_id);
+        var scope = new FinalizablePlainScope(_helper, lease);
         GC.SuppressFinalize(scope);
         return scope;
     }
+
+    /// <summary>Nine levels of <c>async ValueTask</c> methods that complete synchronously: the state machines a synchronous scope runs through (five to open, four to release).</summary>
+    [Benchmark(Baseline = true, Description = "nine plain calls")]
+    [BenchmarkCategory("sync-completing state machines")]
+    public int PlainCalls() => Plain(9);
+
+    [Benchmark(Description = "nine nested async ValueTask methods, completing synchronously")]
+    [BenchmarkCategory("sync-completing state machines")]
+    public int StateMachines() => Nested(9).Result;
+
+    private static int Plain(int depth) => depth == 0 ? 1 : Plain(depth - 1) + 1;
+
+    private static async ValueTask<int> Nested(int depth) => depth == 0 ? 1 : await Nested(depth - 1).ConfigureAwait(false) + 1;
 
     [Benchmark(Description = "StatisticsCounters ScopeOpened + ScopeClosed")]
     [BenchmarkCategory("counters")]

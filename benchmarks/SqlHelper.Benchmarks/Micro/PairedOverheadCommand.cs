@@ -11,7 +11,12 @@ namespace SqlHelpers.Benchmarks.Micro;
 /// batches in one process, so that a busy machine slows raw and SqlHelper alike and the paired difference survives.
 /// Each batch opens and disposes <see cref="BatchSize"/> times (no query, <c>ConnectionReset=false</c>, warm pool);
 /// the report gives ns/op (median and 10th percentile over batches), the difference to raw (median of the paired
-/// differences, and between the 10th percentiles), and bytes/op.
+/// differences, and between the 10th percentiles), bytes/op, and the same per-op time and difference measured on the
+/// thread's CPU clock: the batches complete synchronously on one thread (warm pool, no I/O), so its CPU time is what the
+/// code costs, and it does not count the time the thread waited for a core while other processes ran.
+/// Options: <c>--batches N</c> (default 300), <c>--threads N</c> (run every batch on N threads at once, to see what
+/// concurrent opens add), <c>--cases open,nest</c> (only the cases whose name starts so), <c>--variants 1,3</c> (run only
+/// these variants, the others do nothing: for a profiler).
 /// </summary>
 internal static class PairedOverheadCommand
 {
@@ -20,8 +25,13 @@ internal static class PairedOverheadCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var (connection, rest) = ExeArguments.TakeOption(args, "--connection");
-        var (batchesText, _) = ExeArguments.TakeOption(rest, "--batches");
+        var (batchesText, rest2) = ExeArguments.TakeOption(rest, "--batches");
+        var (threadsText, rest3) = ExeArguments.TakeOption(rest2, "--threads");
+        var (casesText, rest4) = ExeArguments.TakeOption(rest3, "--cases");
+        var (variantsText, _) = ExeArguments.TakeOption(rest4, "--variants");
         var batches = batchesText is null ? 300 : int.Parse(batchesText, CultureInfo.InvariantCulture);
+        var threads = threadsText is null ? 1 : int.Parse(threadsText, CultureInfo.InvariantCulture);
+        using var parallel = threads > 1 ? new ParallelBatches(threads) : null;
         await using var database = await BenchmarkDatabase.ResolveAsync(connection);
         var cs = ConnectionStrings.For(database.ConnectionString, connectionReset: false, maxPoolSize: 100);
         await using var ambient = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.AsyncFlowStack, 100));
@@ -35,30 +45,39 @@ internal static class PairedOverheadCommand
             ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Raw3(dataSource)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance))]),
             ("nest 3 async", [() => Raw3Async(cs), () => Raw3Async(dataSource), () => Scope3Async(ambient), () => Scope3Async(perInstance)]),
         };
+        if (casesText is not null)
+            cases = [.. cases.Where(c => casesText.Split(',').Any(wanted => c.Name.StartsWith(wanted, StringComparison.Ordinal)))];
+        if (variantsText is not null)
+        {
+            // Only these variants (0 raw MySqlConnection, 1 raw MySqlDataSource, 2 ambient, 3 per-instance): for a profiler.
+            var keep = variantsText.Split(',').Select(static v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            cases = [.. cases.Select(c => (c.Name, c.Variants.Select((v, i) => keep.Contains(i) ? v : static () => default).ToArray()))];
+        }
         // SqlHelper opens through a MySqlDataSource; the second row shows what that alone costs against the connection-string pool.
         string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance"];
 
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating; database {database.Description}.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating, on {(threads == 1 ? "one thread" : $"{threads} threads at once")}; database {database.Description}.");
         report.AppendLine();
-        report.AppendLine("| case | variant | ns/op median | ns/op p10 | Δ ns vs raw, median of paired rounds | Δ ns vs raw at p10 | B/op | Δ B vs raw |");
-        report.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        report.AppendLine("| case | variant | ns/op median | ns/op p10 | Δ ns vs raw, median of paired rounds | Δ ns vs raw at p10 | CPU ns/op median | Δ CPU ns vs raw, median of paired rounds | B/op | Δ B vs raw |");
+        report.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var (name, variants) in cases)
         {
             // Warm-up: tiered compilation and three connections in each pool.
             for (var i = 0; i < 3; i++)
             {
                 foreach (var variant in variants)
-                    await Batch(variant, BatchSize);
+                    await Run(variant);
             }
             var times = variants.Select(_ => new double[batches]).ToArray();
+            var cpuTimes = variants.Select(_ => new double[batches]).ToArray();
             var bytes = variants.Select(_ => new double[batches]).ToArray();
             for (var round = 0; round < batches; round++)
             {
                 for (var k = 0; k < variants.Length; k++)
                 {
                     var v = (round + k) % variants.Length;
-                    (times[v][round], bytes[v][round]) = await Batch(variants[v], BatchSize);
+                    (times[v][round], cpuTimes[v][round], bytes[v][round]) = await Run(variants[v]);
                 }
             }
             for (var v = 0; v < variants.Length; v++)
@@ -66,24 +85,34 @@ internal static class PairedOverheadCommand
                 var delta = v == 0 ? "" : F0(Median(times[v].Select((t, r) => t - times[0][r])));
                 var deltaP10 = v == 0 ? "" : F0(Percentile10(times[v]) - Percentile10(times[0]));
                 var deltaBytes = v == 0 ? "" : F0(Median(bytes[v]) - Median(bytes[0]));
+                var cpu = ThreadCpuClock.IsAvailable ? F0(Median(cpuTimes[v])) : "n/a";
+                var deltaCpu = v == 0 || !ThreadCpuClock.IsAvailable ? "" : F0(Median(cpuTimes[v].Select((t, r) => t - cpuTimes[0][r])));
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {name} | {names[v]} | {F0(Median(times[v]))} | {F0(Percentile10(times[v]))} | {delta} | {deltaP10} | {F0(Median(bytes[v]))} | {deltaBytes} |");
+                    $"| {name} | {names[v]} | {F0(Median(times[v]))} | {F0(Percentile10(times[v]))} | {delta} | {deltaP10} | {cpu} | {deltaCpu} | {F0(Median(bytes[v]))} | {deltaBytes} |");
             }
             Console.Error.WriteLine($"// {name} done");
         }
         Console.WriteLine(report);
         return 0;
+
+        ValueTask<(double, double, double)> Run(Func<ValueTask> variant) =>
+            parallel is null ? Batch(variant, BatchSize) : ValueTask.FromResult(parallel.Batch(variant, BatchSize));
     }
 
-    private static async ValueTask<(double NanosecondsPerOp, double BytesPerOp)> Batch(Func<ValueTask> op, int count)
+    private static async ValueTask<(double NanosecondsPerOp, double CpuNanosecondsPerOp, double BytesPerOp)> Batch(Func<ValueTask> op, int count)
     {
         var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var thread = Environment.CurrentManagedThreadId;
+        var cpuStart = ThreadCpuClock.Now();
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
             await op();
         var elapsed = Stopwatch.GetElapsedTime(start);
+        var cpu = ThreadCpuClock.Now() - cpuStart;
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
-        return (elapsed.TotalNanoseconds / count, (double) bytes / count);
+        // The ops complete synchronously (warm pool, no I/O), so the batch ran on one thread; if one did not, its CPU time is unknown.
+        var cpuPerOp = Environment.CurrentManagedThreadId == thread ? (double) cpu / count : double.NaN;
+        return (elapsed.TotalNanoseconds / count, cpuPerOp, (double) bytes / count);
     }
 
     /// <summary>Wraps a synchronous operation once, so that calling it allocates nothing.</summary>
@@ -173,7 +202,7 @@ internal static class PairedOverheadCommand
         await using var inner = await db.OpenAsync();
     }
 
-    private static double Median(IEnumerable<double> values) => Load.Statistics.Median([.. values]);
+    private static double Median(IEnumerable<double> values) => Load.Statistics.Median([.. values.Where(static v => !double.IsNaN(v))]);
 
     /// <summary>The batch time that only a tenth of batches beat: close to the cost on an idle machine, steadier than the minimum.</summary>
     private static double Percentile10(double[] values) => values.Order().ElementAt(values.Length / 10);

@@ -22,8 +22,6 @@ public class ScopeStackBenchmarks
         _helper = new SqlHelper("Server=127.0.0.1;Port=1;Database=none;User ID=none;Password=none");
         _scope = new SqlScope(null, parent: null, new ScopeLease(1, 1, 1, Environment.TickCount64, openSite: null));
         _child = new SqlScope(null, _scope, new ScopeLease(2, 1, 2, Environment.TickCount64, openSite: null));
-        GC.SuppressFinalize(_scope);
-        GC.SuppressFinalize(_child);
     }
 
     [GlobalCleanup]

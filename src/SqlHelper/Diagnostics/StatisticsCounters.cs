@@ -3,9 +3,12 @@ namespace SqlHelpers.Diagnostics;
 /// <summary>The running counters behind <see cref="SqlHelperStatistics"/>, updated with interlocked operations.</summary>
 internal sealed class StatisticsCounters
 {
-    private int _openScopes;
+    // Scopes opened (high bits) and open now (low OpenBits bits) in one word: a scope's open is one interlocked add.
+    private const int OpenBits = 24;
+    private const long OpenMask = (1L << OpenBits) - 1;
+
+    private long _opened;
     private int _peakOpenScopes;
-    private long _scopesOpened;
     private long _acquireWaits;
     private long _acquireTimeouts;
     private long _acquireWaitTicks;
@@ -21,9 +24,9 @@ internal sealed class StatisticsCounters
     private long _deadConnectionsReplaced;
     private long _diagnosticsClears;
 
-    public int OpenScopes => Volatile.Read(ref _openScopes);
+    public int OpenScopes => (int) (Interlocked.Read(ref _opened) & OpenMask);
     public int PeakOpenScopes => Volatile.Read(ref _peakOpenScopes);
-    public long ScopesOpened => Interlocked.Read(ref _scopesOpened);
+    public long ScopesOpened => Interlocked.Read(ref _opened) >> OpenBits;
     public long AcquireWaits => Interlocked.Read(ref _acquireWaits);
     public long AcquireTimeouts => Interlocked.Read(ref _acquireTimeouts);
     public TimeSpan TotalAcquireWait => TimeSpan.FromTicks(Interlocked.Read(ref _acquireWaitTicks));
@@ -41,8 +44,7 @@ internal sealed class StatisticsCounters
 
     public void ScopeOpened()
     {
-        Interlocked.Increment(ref _scopesOpened);
-        var open = Interlocked.Increment(ref _openScopes);
+        var open = (int) (Interlocked.Add(ref _opened, (1L << OpenBits) + 1) & OpenMask);
         var peak = Volatile.Read(ref _peakOpenScopes);
         while (open > peak)
         {
@@ -53,7 +55,8 @@ internal sealed class StatisticsCounters
         }
     }
 
-    public void ScopeClosed() => Interlocked.Decrement(ref _openScopes);
+    /// <summary>A scope opened earlier closed (never more closes than opens, so the low bits never borrow).</summary>
+    public void ScopeClosed() => Interlocked.Decrement(ref _opened);
 
     public void AcquireWaited(TimeSpan waited)
     {

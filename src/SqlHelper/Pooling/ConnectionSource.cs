@@ -54,47 +54,58 @@ internal sealed class ConnectionSource : IConnectionSource
 
     public bool ResetsByReconnecting { get; }
 
-    public async ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
     {
         var connection = Volatile.Read(ref _dataSource).CreateConnection();
+        if (io == IOBehavior.Asynchronous)
+            return OpenAsync(connection, cancellationToken);
+        // The synchronous open is plain code: no state machine on the synchronous path, and the thread-static flag only
+        // when a session-init callback will read it.
+        var flagged = _sessionInitSql.Length != 0;
         try
         {
-            if (io == IOBehavior.Synchronous)
-            {
+            if (flagged)
                 _openingSynchronously = true;
+            connection.Open();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (flagged)
+                _openingSynchronously = false;
+        }
+        return new ValueTask<MySqlConnection>(connection);
+    }
+
+    private static async ValueTask<MySqlConnection> OpenAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var open = connection.OpenAsync(cancellationToken);
+            if (!open.IsCompleted && cancellationToken.CanBeCanceled)
+            {
                 try
                 {
-                    connection.Open();
+                    // The driver does not always watch the token while it connects (a server that accepts but never
+                    // greets keeps it until Connect Timeout): stop waiting at once and close the connection later.
+                    await open.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
-                finally
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    _openingSynchronously = false;
+                    _ = CloseWhenOpenEndsAsync(open, connection);
+                    throw;
                 }
             }
-            else
-            {
-                var open = connection.OpenAsync(cancellationToken);
-                if (!open.IsCompleted && cancellationToken.CanBeCanceled)
-                {
-                    try
-                    {
-                        // The driver does not always watch the token while it connects (a server that accepts but never
-                        // greets keeps it until Connect Timeout): stop waiting at once and close the connection later.
-                        await open.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        _ = CloseWhenOpenEndsAsync(open, connection);
-                        throw;
-                    }
-                }
-                await open.ConfigureAwait(false);
-            }
+            await open.ConfigureAwait(false);
             return connection;
         }
         catch
         {
-            await CloseAsync(connection, io).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -29,6 +29,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         MaxConnections = settings.MaxConnections;
         ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
         Registry = new ScopeRegistry(settings.MaxConnections);
+        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, AdmissionGate.DefaultSynchronousBargeWindow, AdmissionGate.DefaultAsynchronousBargeWindow);
         Session = new SessionTracker(settings, source, events, name);
     }
 
@@ -55,7 +56,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
 
     public IConnectionSource Source { get; }
 
-    public AdmissionGate Gate { get; } = new();
+    public AdmissionGate Gate { get; }
 
     public ScopeRegistry Registry { get; }
 
@@ -83,46 +84,48 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// held: the admission slot is given back.
     /// </summary>
     /// <exception cref="SqlPoolExhaustedException">No slot could be had.</exception>
-    public async ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
     {
-        await AdmitAsync(lease, flow, io, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var connection = await Session.OpenLiveAsync(io, MaxConnections, cancellationToken).ConfigureAwait(false);
-            Session.OnOpened(lease);
-            return connection;
-        }
-        catch
-        {
-            ReleaseAdmission(lease);
-            throw;
-        }
+        // Not an async method: with a free slot and a pooled connection at hand, the common case, no state machine runs
+        // (the synchronous API reads the completed result; the asynchronous one gets it without a suspension either).
+        var admitted = AdmitAsync(lease, flow, io, cancellationToken);
+        if (!admitted.IsCompletedSuccessfully)
+            return OpenAfterWaitAsync(admitted, lease, io, cancellationToken);
+        admitted.GetAwaiter().GetResult();
+        return OpenAdmitted(lease, io, cancellationToken);
     }
 
     /// <summary>
     /// Gives the connection of <paramref name="lease"/> back exactly once: resets its session when the policy says so,
     /// returns it to MySqlConnector's pool (which discards a broken one) and frees the admission slot.
     /// </summary>
-    public async ValueTask ReleaseAsync(ScopeLease lease, IOBehavior io)
+    public ValueTask ReleaseAsync(ScopeLease lease, IOBehavior io)
     {
         if (!lease.TryMarkReleased())
-            return;
-        try
+            return default;
+        if (!lease.IsJoined && lease.Connection is { } connection)
         {
-            if (!lease.IsJoined && lease.Connection is { } connection)
-                await Session.ReturnAsync(lease, connection, io).ConfigureAwait(false);
+            // Not an async method unless returning the connection takes I/O (a session reset under WhenDirty).
+            ValueTask returned;
+            try
+            {
+                returned = Session.ReturnAsync(lease, connection, io);
+                if (!returned.IsCompletedSuccessfully)
+                    return FinishReleaseAsync(lease, returned);
+                returned.GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+            {
+                Events.ScopeReleaseFailed(lease, ex);
+            }
+            catch
+            {
+                FinishRelease(lease);
+                throw;
+            }
         }
-        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
-        {
-            Events.ScopeReleaseFailed(lease, ex);
-        }
-        finally
-        {
-            // Closed before the slot is freed: the scope the slot goes to must not be counted open alongside this one.
-            Events.ScopeClosed(lease, Clock.Since(lease.OpenedMilliseconds));
-            if (!lease.IsJoined)
-                ReleaseAdmission(lease);
-        }
+        FinishRelease(lease);
+        return default;
     }
 
     /// <summary>
@@ -145,16 +148,26 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// <summary>Fails every open waiting for a slot (the helper is being disposed).</summary>
     public void FailWaiters(Exception exception) => Gate.FailAll(exception);
 
-    public void Dispose() => Source.Dispose();
+    public void Dispose()
+    {
+        Gate.Dispose();
+        Source.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => Source.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Gate.Dispose();
+        return Source.DisposeAsync();
+    }
 
-    private async ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
+    /// <summary>Takes an admission slot for <paramref name="lease"/> and registers it; not an async method, so the uncontended path builds no state machine.</summary>
+    private ValueTask AdmitAsync(ScopeLease lease, IFlowHoldings? flow, IOBehavior io, CancellationToken cancellationToken)
     {
         var limit = LimitFor(lease.Depth);
         if (!Gate.TryEnter(limit))
-            await WaitForSlotAsync(lease, flow, limit, io, cancellationToken).ConfigureAwait(false);
+            return WaitForSlotAsync(lease, flow, limit, io, cancellationToken);
         Registry.Add(lease);
+        return default;
     }
 
     private async ValueTask WaitForSlotAsync(ScopeLease lease, IFlowHoldings? flow, int limit, IOBehavior io, CancellationToken cancellationToken)
@@ -171,37 +184,95 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
             throw Exhausted(ExhaustionReason.NotBlocking, lease, limit, heldByThisFlow);
 
         var start = Clock.NowMilliseconds;
-        var waiter = Gate.Enqueue(limit);
-        var waited = !waiter.Task.IsCompleted;   // admitted at once (into the reserve, or a slot freed meanwhile): not a wait
+        var waiter = Gate.Enqueue(limit, io);
+        var outcome = waiter.Outcome;
+        var waited = outcome == AdmissionOutcome.Pending;   // admitted at once (into the reserve, or a slot freed meanwhile): not a wait
         if (waited)
         {
-            try
-            {
-                var wait = waiter.Task.WaitAsync(_settings.AcquireTimeout, Clock.Time, cancellationToken);
-                if (io == IOBehavior.Synchronous)
-                    wait.GetAwaiter().GetResult();
-                else
-                    await wait.ConfigureAwait(false);
-            }
-            catch (TimeoutException) when (Gate.TryCancel(waiter))
-            {
-                throw Exhausted(ExhaustionReason.TimedOut, lease, limit, flow?.CountHeld(this, out _) ?? 0);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Admitted in the same instant: give the slot back. Failed in that instant by the helper's disposal: it has none.
-                if (!Gate.TryCancel(waiter) && waiter.Task.IsCompletedSuccessfully)
-                    Gate.Release();
-                throw;
-            }
-            catch (TimeoutException)
-            {
-                // Admitted in the same instant the wait timed out: keep the slot.
-            }
+            // The gate decides every outcome under its lock (admitted, timed out, cancelled, failed), so none can race another.
+            using var registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static state => ((AdmissionWaiter) state!).Cancel(), waiter)
+                : default;
+            outcome = await waiter.WaitAsync().ConfigureAwait(false);   // synchronous waiters block and return it completed
         }
-        waiter.Task.GetAwaiter().GetResult();   // complete here; throws when the helper was disposed while waiting
-        if (waited)
-            Events.AcquireWaited(Clock.Since(start));
+        switch (outcome)
+        {
+            case AdmissionOutcome.Admitted:
+                Registry.Add(lease);
+                if (waited)
+                    Events.AcquireWaited(Clock.Since(start));
+                return;
+            case AdmissionOutcome.TimedOut:
+                throw Exhausted(ExhaustionReason.TimedOut, lease, limit, flow?.CountHeld(this, out _) ?? 0);
+            case AdmissionOutcome.Canceled:
+                throw new OperationCanceledException(cancellationToken);
+            default:
+                waiter.Error!.Throw();   // the helper was disposed while this open waited
+                throw new InvalidOperationException("Unreachable.");
+        }
+    }
+
+    private ValueTask<MySqlConnection> OpenAdmitted(ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var open = Session.OpenLiveAsync(io, MaxConnections, cancellationToken);
+            if (!open.IsCompletedSuccessfully)
+                return ReleaseAdmissionOnFailureAsync(lease, open);
+            Session.OnOpened(lease);
+            return open;
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    private async ValueTask<MySqlConnection> OpenAfterWaitAsync(ValueTask admitted, ScopeLease lease, IOBehavior io, CancellationToken cancellationToken)
+    {
+        await admitted.ConfigureAwait(false);
+        return await OpenAdmitted(lease, io, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<MySqlConnection> ReleaseAdmissionOnFailureAsync(ScopeLease lease, ValueTask<MySqlConnection> open)
+    {
+        try
+        {
+            var connection = await open.ConfigureAwait(false);
+            Session.OnOpened(lease);
+            return connection;
+        }
+        catch
+        {
+            ReleaseAdmission(lease);
+            throw;
+        }
+    }
+
+    private async ValueTask FinishReleaseAsync(ScopeLease lease, ValueTask returned)
+    {
+        try
+        {
+            await returned.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            Events.ScopeReleaseFailed(lease, ex);
+        }
+        finally
+        {
+            FinishRelease(lease);
+        }
+    }
+
+    /// <summary>After the connection went back (or could not): frees the admission slot and records the close.</summary>
+    private void FinishRelease(ScopeLease lease)
+    {
+        // Closed before the slot is freed: the scope the slot goes to must not be counted open alongside this one.
+        Events.ScopeClosed(lease, Clock);
+        if (!lease.IsJoined)
+            ReleaseAdmission(lease);
     }
 
     private SqlPoolExhaustedException Exhausted(ExhaustionReason reason, ScopeLease lease, int limit, int heldByThisFlow)

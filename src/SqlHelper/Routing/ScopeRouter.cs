@@ -77,7 +77,18 @@ internal sealed class ScopeRouter : IDisposable
     /// Opens a connection for <paramref name="lease"/> on the first of <paramref name="candidates"/> that gives one, and
     /// leaves the chosen pool in <see cref="ScopeLease.Pool"/>. Admission failures are not routed around: they throw.
     /// </summary>
-    public async ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, ScopePool[] candidates, IOBehavior io, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenAsync(ScopeLease lease, IFlowHoldings? flow, ScopePool[] candidates, IOBehavior io, CancellationToken cancellationToken)
+    {
+        // Not an async method for the one-candidate case (every read-write scope): nothing to fall back to, no state machine.
+        if (candidates.Length == 1)
+        {
+            lease.Pool = candidates[0];
+            return candidates[0].OpenAsync(lease, flow, io, cancellationToken);
+        }
+        return OpenFirstAsync(lease, flow, candidates, io, cancellationToken);
+    }
+
+    private async ValueTask<MySqlConnection> OpenFirstAsync(ScopeLease lease, IFlowHoldings? flow, ScopePool[] candidates, IOBehavior io, CancellationToken cancellationToken)
     {
         for (var i = 0; ; i++)
         {

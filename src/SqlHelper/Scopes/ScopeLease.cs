@@ -50,6 +50,12 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public MySqlTransaction? Transaction { get; set; }
 
     /// <summary>
+    /// Gets or sets whether this lease's scope began the transaction its commands run in (a joined scope may begin one on
+    /// the connection it joined). Kept here rather than on the scope, where it would cost a scope 8 bytes.
+    /// </summary>
+    public bool OwnsTransaction { get; set; }
+
+    /// <summary>
     /// Gets or sets whether the session may have been changed by what ran on this connection (used under
     /// <see cref="SessionResetPolicy.WhenDirty"/>; set conservatively, never cleared while the lease lives).
     /// </summary>
@@ -94,5 +100,16 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public bool TryMarkLeakReported() => Interlocked.Exchange(ref _leakReported, 1) == 0;
 
     /// <summary>Marks the lease released; returns <c>true</c> only for the first caller, so a connection goes back once.</summary>
-    public bool TryMarkReleased() => Interlocked.Exchange(ref _released, 1) == 0;
+    /// <remarks>
+    /// Not an interlocked exchange: its two callers never race. A dispose gets here once, after the scope's own
+    /// compare-and-swap from live to disposed; a finalizer only for a scope that was never disposed and is unreachable.
+    /// This flag stops a second, later call.
+    /// </remarks>
+    public bool TryMarkReleased()
+    {
+        if (_released != 0)
+            return false;
+        _released = 1;
+        return true;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MySqlConnector;
 using SqlHelpers.Diagnostics;
 using SqlHelpers.Pooling;
 using SqlHelpers.Routing;
@@ -82,21 +83,50 @@ internal sealed class ScopeOpener
         return (scope, parent);
     }
 
-    private async ValueTask<SqlScope> CompleteAsync(SqlScope scope, SqlScope? parent, ScopePool[] candidates, IOBehavior io, CancellationToken cancellationToken)
+    private ValueTask<SqlScope> CompleteAsync(SqlScope scope, SqlScope? parent, ScopePool[] candidates, IOBehavior io, CancellationToken cancellationToken)
     {
-        var lease = scope.Lease;
+        // Not an async method: when the open completes at once (a free slot, a pooled connection), no state machine runs.
         try
         {
-            var connection = await _router.OpenAsync(lease, parent, candidates, io, cancellationToken).ConfigureAwait(false);
-            scope.Activate(connection, lease.Pool!.Source.ConnectionIdOf(connection));
+            var open = _router.OpenAsync(scope.Lease, parent, candidates, io, cancellationToken);
+            if (!open.IsCompletedSuccessfully)
+                return CompleteAfterOpenAsync(scope, open);
+            Activate(scope, open.Result);
         }
         catch (Exception ex)
         {
-            scope.MarkFailed();
-            _events.ScopeOpenFailed(lease, ex);
+            OpenFailed(scope, ex);
             throw;
         }
-        _events.ScopeOpened(lease, onReplica: lease.Pool.IsReplica);
+        return new ValueTask<SqlScope>(Opened(scope));
+    }
+
+    private async ValueTask<SqlScope> CompleteAfterOpenAsync(SqlScope scope, ValueTask<MySqlConnection> open)
+    {
+        try
+        {
+            Activate(scope, await open.ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            OpenFailed(scope, ex);
+            throw;
+        }
+        return Opened(scope);
+    }
+
+    private static void Activate(SqlScope scope, MySqlConnection connection) =>
+        scope.Activate(connection, scope.Lease.Pool!.Source.ConnectionIdOf(connection));
+
+    private void OpenFailed(SqlScope scope, Exception exception)
+    {
+        scope.MarkFailed();
+        _events.ScopeOpenFailed(scope.Lease, exception);
+    }
+
+    private SqlScope Opened(SqlScope scope)
+    {
+        _events.ScopeOpened(scope.Lease, onReplica: scope.Lease.Pool!.IsReplica);
         return scope;
     }
 

@@ -103,7 +103,47 @@ internal sealed class SessionTracker
     /// sat idle longer than <see cref="SqlHelperOptions.PingAfterIdle"/> (or nobody knows how long): a dead one is
     /// discarded and replaced, at most <paramref name="maxAttempts"/> times, before any statement is sent.
     /// </summary>
-    public async ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
+    public ValueTask<MySqlConnection> OpenLiveAsync(IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
+    {
+        if (_idle is not null)
+            return OpenCheckedAsync(_idle, io, maxAttempts, cancellationToken);
+        // Under SessionResetPolicy.Always the open is the driver's alone: no state machine of ours unless it fails or waits.
+        ValueTask<MySqlConnection> open;
+        try
+        {
+            open = _source.OpenAsync(io, cancellationToken);
+        }
+        catch (MySqlException ex) when (IsPooledSessionResetTimeout(ex))
+        {
+            return ReopenAfterResetTimeoutAsync(io, cancellationToken);
+        }
+        return open.IsCompletedSuccessfully ? open : AwaitOpenAsync(open, io, cancellationToken);
+    }
+
+    private async ValueTask<MySqlConnection> AwaitOpenAsync(ValueTask<MySqlConnection> open, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await open.ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (IsPooledSessionResetTimeout(ex))
+        {
+        }
+        return await ReopenAfterResetTimeoutAsync(io, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// MySqlConnector's reset on open (SessionReset=Always) met a pooled connection the network forgot. Its idle siblings
+    /// are likely gone too: drop them all and open once more, on a fresh connection.
+    /// </summary>
+    private async ValueTask<MySqlConnection> ReopenAfterResetTimeoutAsync(IOBehavior io, CancellationToken cancellationToken)
+    {
+        _events.DeadConnectionReplaced(_poolName, 0, TimeSpan.Zero);
+        await _source.ClearAsync(io).ConfigureAwait(false);
+        return await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<MySqlConnection> OpenCheckedAsync(IdleTable idleTable, IOBehavior io, int maxAttempts, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -114,17 +154,14 @@ internal sealed class SessionTracker
             }
             catch (MySqlException ex) when (attempt == 0 && IsPooledSessionResetTimeout(ex))
             {
-                // MySqlConnector's reset on open (SessionReset=Always) met a pooled connection the network forgot. Its idle
-                // siblings are likely gone too: drop them all and open once more, on a fresh connection.
+                // See ReopenAfterResetTimeoutAsync.
                 _events.DeadConnectionReplaced(_poolName, 0, TimeSpan.Zero);
                 await _source.ClearAsync(io).ConfigureAwait(false);
                 continue;
             }
-            if (_idle is null)
-                return connection;
 
             var id = _source.ConnectionIdOf(connection);
-            var idle = _idle.IdleMilliseconds(id, _clock.NowMilliseconds);
+            var idle = idleTable.IdleMilliseconds(id, _clock.NowMilliseconds);
             if (idle is { } known && known < _pingAfterIdleMilliseconds)
                 return connection;
             _events.ConnectionPinged();
@@ -133,7 +170,7 @@ internal sealed class SessionTracker
             if (attempt >= maxAttempts)
                 throw new SqlConnectionLostException(id, _poolName, outcomeUnknown: false, innerException: null);
             // Dead (the ping closed it): its idle siblings may be dead for the same reason, so they go too.
-            _idle.Forget(id);
+            idleTable.Forget(id);
             _events.DeadConnectionReplaced(_poolName, id, TimeSpan.FromMilliseconds(idle ?? 0));
             await _source.ClearAsync(io).ConfigureAwait(false);
         }
@@ -147,24 +184,41 @@ internal sealed class SessionTracker
     /// Gives a lease's connection back: under <see cref="SessionResetPolicy.WhenDirty"/> resets the session first when the
     /// scope may have changed it, and remembers when it went idle.
     /// </summary>
-    public async ValueTask ReturnAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io)
+    public ValueTask ReturnAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io) =>
+        // Not an async method: under SessionResetPolicy.Always returning is the driver's close alone.
+        _idle is not null ? ReturnCheckedAsync(_idle, lease, connection, io)
+        : _source.ResetsByReconnecting ? DiscardAsync(connection, io)
+        : _source.CloseAsync(connection, io);
+
+    /// <summary>Always, with sessions that cannot be reset in place (causal reads): no session reaches a second scope.</summary>
+    private async ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io)
     {
         try
         {
-            if (_idle is not null && _source.IsOpen(connection))
+            if (_source.IsOpen(connection))
+            {
+                await _source.DiscardAsync(connection, io).ConfigureAwait(false);
+                _events.SessionReset();
+            }
+        }
+        finally
+        {
+            await _source.CloseAsync(connection, io).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask ReturnCheckedAsync(IdleTable idleTable, ScopeLease lease, MySqlConnection connection, IOBehavior io)
+    {
+        try
+        {
+            if (_source.IsOpen(connection))
             {
                 lease.StopWatchingWarnings();
                 var id = _source.ConnectionIdOf(connection);
                 if (await ResetIfDirtyAsync(lease, connection, io).ConfigureAwait(false))
-                    _idle.MarkIdle(id, _clock.NowMilliseconds);
+                    idleTable.MarkIdle(id, _clock.NowMilliseconds);
                 else
-                    _idle.Forget(id);
-            }
-            else if (_source.ResetsByReconnecting && _source.IsOpen(connection))
-            {
-                // Always, with sessions that cannot be reset in place: no session reaches a second scope.
-                await _source.DiscardAsync(connection, io).ConfigureAwait(false);
-                _events.SessionReset();
+                    idleTable.Forget(id);
             }
         }
         finally

@@ -38,5 +38,20 @@ internal sealed class FakeDb : IAsyncDisposable
         return new FakeDb(helper, source, time);
     }
 
+    /// <summary>
+    /// Waits until <paramref name="count"/> opens are queued at the primary's admission gate: from then on, advancing fake
+    /// time counts against their acquire timeout.
+    /// </summary>
+    public async Task WaitForQueuedAsync(int count)
+    {
+        var gate = Helper.PrimaryPool.Gate;
+        var deadline = DateTime.UtcNow + TestTime.SafetyNet;
+        while (gate.Waiting < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Fewer than {count} opens queued: the open did not wait.");
+            await Task.Delay(1);
+        }
+    }
+
     public ValueTask DisposeAsync() => Helper.DisposeAsync();
 }

@@ -3,13 +3,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace SqlHelpers.UnitTests;
 
 /// <summary>
-/// A <see cref="FakeTimeProvider"/> that says when a timer is created. An open that must wait creates the timer of its
-/// acquire timeout after it has queued, so a test that waits for that timer knows the open is queued and that advancing
-/// time from then on counts against its timeout.
+/// A <see cref="FakeTimeProvider"/> that counts the timers created: an open that never waited created none. (An admission
+/// gate shares one timer among its waiters, so a test that must know an open is queued asks the gate instead; see
+/// <see cref="FakeDb.WaitForQueuedAsync"/>.)
 /// </summary>
 internal sealed class TestTimeProvider : FakeTimeProvider
 {
-    private readonly SemaphoreSlim _created = new(0);
     private int _timersCreated;
 
     /// <summary>Gets the number of timers created so far.</summary>
@@ -19,11 +18,6 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
         Interlocked.Increment(ref _timersCreated);
-        _created.Release();
         return timer;
     }
-
-    /// <summary>Waits until one more timer has been created than this method has waited for before.</summary>
-    public async Task WaitForTimerAsync() =>
-        Assert.True(await _created.WaitAsync(TestTime.SafetyNet), "No timer was created: the open did not wait.");
 }

@@ -12,7 +12,7 @@ public sealed class AcquireTests
         await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         await using var held = await db.Helper.OpenAsync();
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
 
         // When fake time reaches one tick short of the timeout, Then the open still waits
         db.Time.Advance(AcquireTimeout - TimeSpan.FromTicks(1));
@@ -41,7 +41,7 @@ public sealed class AcquireTests
         await using var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var held = await db.Helper.OpenAsync();
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
 
         db.Time.Advance(AcquireTimeout - TimeSpan.FromMilliseconds(1));
         await held.DisposeAsync();
@@ -70,9 +70,9 @@ public sealed class AcquireTests
             await db.Helper.OpenAsync(cancellation.Token);
             return db.Helper.Current;
         });
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         var next = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(2);
 
         // When the first is cancelled
         await cancellation.CancelAsync();
@@ -126,7 +126,7 @@ public sealed class AcquireTests
 
         // When a second flow opens, Then it queues
         var second = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         Assert.False(second.IsCompleted);
 
         // When the source lets the first open finish and its scope ends, Then the second gets the connection
@@ -177,7 +177,7 @@ public sealed class AcquireTests
         var db = FakeDb.Create(o => { o.MaxConnections = 1; o.AcquireTimeout = AcquireTimeout; });
         var held = await db.Helper.OpenAsync();
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
 
         await db.Helper.DisposeAsync();
 
@@ -202,7 +202,7 @@ public sealed class AcquireTests
             var held = await db.Helper.OpenAsync();
             using var cancellation = new CancellationTokenSource();
             var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync(cancellation.Token));
-            await db.Time.WaitForTimerAsync();
+            await db.WaitForQueuedAsync(1);
             using var disposeFirst = cancellation.Token.Register(() => db.Helper.Dispose());
 
             // When the token is cancelled and the helper disposed in the same instant
@@ -231,7 +231,7 @@ public sealed class AcquireTests
 
         // When an outermost open of another flow waits 3 s of fake time for a connection
         var waiting = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(TimeSpan.FromSeconds(3));
         await nested.DisposeAsync();
         Assert.False(waiting.IsCompleted);   // one held: the reserve is not for outermost scopes
@@ -240,7 +240,7 @@ public sealed class AcquireTests
 
         // And another waits out its whole timeout
         var timingOut = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(AcquireTimeout);
         await Assert.ThrowsAsync<SqlPoolExhaustedException>(() => timingOut.Bounded());
 

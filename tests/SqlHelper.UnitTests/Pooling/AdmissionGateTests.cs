@@ -1,14 +1,25 @@
 using SqlHelpers.Pooling;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers.UnitTests.Pooling;
 
+/// <summary>
+/// The admission gate alone, on a fake clock: the depth limits, strict handoff in order (without a barge window, and after
+/// it), bounded barging within the window, timeouts, cancellation and failure. A synchronous waiter that nobody waits on
+/// stands for a parked thread.
+/// </summary>
 [Collection(StressCollection.Name)]
 public sealed class AdmissionGateTests
 {
+    private static readonly TimeSpan SyncWindow = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan AsyncWindow = TimeSpan.FromMilliseconds(1);
+
+    private readonly TestTimeProvider _time = new();
+
     [Fact]
     public void TryEnter_BelowLimit_TakesSlotsUpToTheLimitOnly()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
 
         Assert.True(gate.TryEnter(2));
         Assert.True(gate.TryEnter(2));
@@ -19,12 +30,12 @@ public sealed class AdmissionGateTests
     [Fact]
     public void Enqueue_SlotFreeAndNobodyQueued_IsAdmittedAtOnce()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
 
-        var waiter = gate.Enqueue(1);
+        var waiter = gate.Enqueue(1, IOBehavior.Asynchronous);
 
-        Assert.True(waiter.Task.IsCompletedSuccessfully);
-        Assert.Null(waiter.Node);
+        Assert.Equal(AdmissionOutcome.Admitted, waiter.Outcome);
+        Assert.False(waiter.Queued);
         Assert.Equal(1, gate.Held);
     }
 
@@ -32,17 +43,17 @@ public sealed class AdmissionGateTests
     public void Release_SeveralQueued_HandsEachSlotToTheOldestWaiterInTurn()
     {
         // Given one slot held and three waiters queued in order
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         Assert.True(gate.TryEnter(1));
-        var waiters = new[] { gate.Enqueue(1), gate.Enqueue(1), gate.Enqueue(1) };
-        Assert.All(waiters, w => Assert.False(w.Task.IsCompleted));
+        var waiters = new[] { gate.Enqueue(1, IOBehavior.Asynchronous), gate.Enqueue(1, IOBehavior.Asynchronous), gate.Enqueue(1, IOBehavior.Asynchronous) };
+        Assert.All(waiters, w => Assert.Equal(AdmissionOutcome.Pending, w.Outcome));
 
         // When the slot is released three times, Then each release admits exactly the oldest waiter left
         for (var i = 0; i < waiters.Length; i++)
         {
             gate.Release();
             for (var j = 0; j < waiters.Length; j++)
-                Assert.Equal(j <= i, waiters[j].Task.IsCompleted);
+                Assert.Equal(j <= i, waiters[j].Outcome != AdmissionOutcome.Pending);
             Assert.Equal(1, gate.Held);   // handed over, never freed in between
         }
         gate.Release();
@@ -52,16 +63,16 @@ public sealed class AdmissionGateTests
     [Fact]
     public void TryEnter_SomebodyQueued_NewcomerDoesNotOvertakeEvenBelowItsLimit()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         Assert.True(gate.TryEnter(2));
         Assert.True(gate.TryEnter(2));
-        var waiter = gate.Enqueue(2);
+        var waiter = gate.Enqueue(2, IOBehavior.Asynchronous);
 
         // A newcomer whose limit would let it in takes the queue, not the fast path.
         Assert.False(gate.TryEnter(2));
         gate.Release();
 
-        Assert.True(waiter.Task.IsCompletedSuccessfully);
+        Assert.Equal(AdmissionOutcome.Admitted, waiter.Outcome);
         Assert.Equal(2, gate.Held);
     }
 
@@ -71,54 +82,54 @@ public sealed class AdmissionGateTests
         // Given MaxConnections 3 with one reserved for nested scopes: outermost scopes are admitted below 2, nested below 3
         const int outermostLimit = 2;
         const int nestedLimit = 3;
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         for (var i = 0; i < 3; i++)
             Assert.True(gate.TryEnter(nestedLimit));
-        var outermost = gate.Enqueue(outermostLimit);
-        var nested = gate.Enqueue(nestedLimit);
+        var outermost = gate.Enqueue(outermostLimit, IOBehavior.Asynchronous);
+        var nested = gate.Enqueue(nestedLimit, IOBehavior.Asynchronous);
 
         // When one connection is released
         gate.Release();
 
         // Then the nested waiter gets it although it queued later; the outermost one keeps waiting for the reserve to free up
-        Assert.True(nested.Task.IsCompletedSuccessfully);
-        Assert.False(outermost.Task.IsCompleted);
+        Assert.Equal(AdmissionOutcome.Admitted, nested.Outcome);
+        Assert.Equal(AdmissionOutcome.Pending, outermost.Outcome);
         Assert.Equal(3, gate.Held);
         gate.Release();
-        Assert.False(outermost.Task.IsCompleted);   // 2 held: still not below 2
+        Assert.Equal(AdmissionOutcome.Pending, outermost.Outcome);   // 2 held: still not below 2
         gate.Release();
-        Assert.True(outermost.Task.IsCompletedSuccessfully);
+        Assert.Equal(AdmissionOutcome.Admitted, outermost.Outcome);
         Assert.Equal(2, gate.Held);
     }
 
     [Fact]
     public void Enqueue_NestedNewcomerWhileOutermostWaits_IsAdmittedAtOnceIntoTheReserve()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         Assert.True(gate.TryEnter(2));
         Assert.True(gate.TryEnter(2));
-        var outermost = gate.Enqueue(2);
+        var outermost = gate.Enqueue(2, IOBehavior.Asynchronous);
 
-        var nested = gate.Enqueue(3);
+        var nested = gate.Enqueue(3, IOBehavior.Asynchronous);
 
-        Assert.True(nested.Task.IsCompletedSuccessfully);
-        Assert.False(outermost.Task.IsCompleted);
+        Assert.Equal(AdmissionOutcome.Admitted, nested.Outcome);
+        Assert.Equal(AdmissionOutcome.Pending, outermost.Outcome);
         Assert.Equal(3, gate.Held);
     }
 
     [Fact]
     public void TryCancel_QueuedWaiter_LeavesTheQueueAndTheNextWaiterGetsTheSlot()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         Assert.True(gate.TryEnter(1));
-        var first = gate.Enqueue(1);
-        var second = gate.Enqueue(1);
+        var first = gate.Enqueue(1, IOBehavior.Asynchronous);
+        var second = gate.Enqueue(1, IOBehavior.Asynchronous);
 
         Assert.True(gate.TryCancel(first));
         gate.Release();
 
-        Assert.False(first.Task.IsCompleted);
-        Assert.True(second.Task.IsCompletedSuccessfully);
+        Assert.Equal(AdmissionOutcome.Canceled, first.Outcome);   // it left holding nothing
+        Assert.Equal(AdmissionOutcome.Admitted, second.Outcome);
         Assert.Equal(1, gate.Held);
         Assert.False(gate.TryCancel(first));   // a second cancel finds nothing
     }
@@ -126,13 +137,13 @@ public sealed class AdmissionGateTests
     [Fact]
     public void TryCancel_AlreadyAdmitted_ReturnsFalseAndTheCallerOwnsTheSlot()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         Assert.True(gate.TryEnter(1));
-        var waiter = gate.Enqueue(1);
+        var waiter = gate.Enqueue(1, IOBehavior.Asynchronous);
         gate.Release();
 
         Assert.False(gate.TryCancel(waiter));
-        Assert.True(waiter.Task.IsCompletedSuccessfully);
+        Assert.Equal(AdmissionOutcome.Admitted, waiter.Outcome);
         Assert.Equal(1, gate.Held);
     }
 
@@ -142,7 +153,7 @@ public sealed class AdmissionGateTests
         // Given, each round, one held slot and one waiter; When one thread releases the slot while another cancels the
         // waiter, as ScopePool does on cancellation (give the slot back when the waiter was admitted in the same instant)
         const int rounds = 300;
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         var cancelled = 0;
         var admitted = 0;
         using var start = new Barrier(2);
@@ -161,18 +172,18 @@ public sealed class AdmissionGateTests
             for (var i = 0; i < rounds; i++)
             {
                 Assert.True(gate.TryEnter(1));
-                var waiter = gate.Enqueue(1);
-                Assert.False(waiter.Task.IsCompleted);
+                var waiter = gate.Enqueue(1, IOBehavior.Asynchronous);
+                Assert.Equal(AdmissionOutcome.Pending, waiter.Outcome);
                 start.SignalAndWait();
                 if (gate.TryCancel(waiter))
                 {
                     cancelled++;
-                    Assert.False(waiter.Task.IsCompleted);
+                    Assert.Equal(AdmissionOutcome.Canceled, waiter.Outcome);
                 }
                 else
                 {
                     admitted++;
-                    Assert.True(waiter.Task.IsCompletedSuccessfully);
+                    Assert.Equal(AdmissionOutcome.Admitted, waiter.Outcome);
                     gate.Release();
                 }
                 end.SignalAndWait();
@@ -195,7 +206,7 @@ public sealed class AdmissionGateTests
         const int limit = 3;
         const int threads = 8;
         const int rounds = 300;
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         var inside = 0;
         var maxInside = 0;
         var workers = Enumerable.Range(0, threads).Select(_ => Flows.RunOnOwnThread(() =>
@@ -203,7 +214,11 @@ public sealed class AdmissionGateTests
             for (var i = 0; i < rounds; i++)
             {
                 if (!gate.TryEnter(limit))
-                    Assert.True(gate.Enqueue(limit).Task.Wait(TestTime.SafetyNet));
+                {
+                    var wait = gate.Enqueue(limit, IOBehavior.Asynchronous).WaitAsync().AsTask();
+                    Assert.True(wait.Wait(TestTime.SafetyNet));
+                    Assert.Equal(AdmissionOutcome.Admitted, wait.Result);
+                }
                 var now = Interlocked.Increment(ref inside);
                 InterlockedMax(ref maxInside, now);
                 Assert.True(gate.Held <= limit);
@@ -222,21 +237,254 @@ public sealed class AdmissionGateTests
     [Fact]
     public async Task FailAll_QueuedWaiters_FailsEachWithTheExceptionAndFreesNothing()
     {
-        var gate = new AdmissionGate();
+        var gate = StrictGate();
         Assert.True(gate.TryEnter(1));
-        var first = gate.Enqueue(1);
-        var second = gate.Enqueue(1);
+        var first = gate.Enqueue(1, IOBehavior.Asynchronous);
+        var second = gate.Enqueue(1, IOBehavior.Asynchronous);
         var exception = new ObjectDisposedException("SqlHelper");
 
         gate.FailAll(exception);
 
-        Assert.Same(exception, await Assert.ThrowsAsync<ObjectDisposedException>(() => first.Task));
-        Assert.Same(exception, await Assert.ThrowsAsync<ObjectDisposedException>(() => second.Task));
+        Assert.Equal(AdmissionOutcome.Failed, await first.WaitAsync().Bounded());
+        Assert.Equal(AdmissionOutcome.Failed, second.Outcome);
+        Assert.Same(exception, first.Error!.SourceException);
+        Assert.Same(exception, second.Error!.SourceException);
         Assert.False(gate.TryCancel(first));
         Assert.Equal(1, gate.Held);
         gate.Release();
         Assert.Equal(0, gate.Held);
         Assert.True(gate.TryEnter(1));   // the fast path is open again: no waiter is still counted
+    }
+
+    [Fact]
+    public void Release_OldestWaiterWithinItsWindow_OffersTheSlotAndARunningFlowMayTakeIt()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var parked = gate.Enqueue(1, IOBehavior.Synchronous);
+
+        gate.Release();
+
+        Assert.Equal(AdmissionOutcome.Pending, parked.Outcome);   // nothing reserved for it
+        Assert.Equal(0, gate.Held);
+        Assert.True(gate.TryEnter(1));                            // the releasing flow opens again at once
+        Assert.Equal(AdmissionOutcome.Pending, parked.Outcome);
+    }
+
+    [Fact]
+    public void Release_OldestWaiterPastItsWindow_HandsTheSlotOverAndNewcomersQueue()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var first = gate.Enqueue(1, IOBehavior.Synchronous);
+        var second = gate.Enqueue(1, IOBehavior.Synchronous);
+        _time.Advance(SyncWindow);
+
+        gate.Release();
+
+        Assert.Equal(AdmissionOutcome.Admitted, first.Outcome);
+        Assert.Equal(AdmissionOutcome.Pending, second.Outcome);
+        Assert.Equal(1, gate.Held);
+        Assert.False(gate.TryEnter(2));                           // strict: a free slot is not taken past a late waiter
+        gate.Release();
+        Assert.Equal(AdmissionOutcome.Admitted, second.Outcome);
+    }
+
+    [Fact]
+    public void TryEnter_AsynchronousWaiterPastItsShorterWindow_RefusesANewcomer()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(2));
+        _ = gate.Enqueue(1, IOBehavior.Asynchronous);             // cannot fit: its limit is 1, one slot is held
+
+        Assert.True(gate.TryEnter(2));                            // within the window: a nested newcomer gets the second slot
+        gate.Release();
+        _time.Advance(AsyncWindow);
+
+        Assert.False(gate.TryEnter(2));
+    }
+
+    [Fact]
+    public void Release_Strict_AdmitsANestedWaiterThatFitsBehindAnOutermostOneThatDoesNot()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(2));
+        Assert.True(gate.TryEnter(2));
+        var outermost = gate.Enqueue(1, IOBehavior.Synchronous);
+        var nested = gate.Enqueue(2, IOBehavior.Synchronous);
+        _time.Advance(SyncWindow);
+
+        gate.Release();
+
+        Assert.Equal(AdmissionOutcome.Pending, outermost.Outcome);
+        Assert.Equal(AdmissionOutcome.Admitted, nested.Outcome);
+        Assert.Equal(2, gate.Held);
+    }
+
+    [Fact]
+    public void Waiter_NobodyReleases_TimesOutAtTheAcquireTimeoutAndHoldsNothing()
+    {
+        using var gate = NewGate(TimeSpan.FromMilliseconds(100));
+        Assert.True(gate.TryEnter(1));
+        var parked = gate.Enqueue(1, IOBehavior.Synchronous);
+
+        _time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.Equal(AdmissionOutcome.Pending, parked.Outcome);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(AdmissionOutcome.TimedOut, parked.Outcome);
+        gate.Release();
+        Assert.Equal(0, gate.Held);
+        Assert.True(gate.TryEnter(1));                            // no waiter is left to defer to
+    }
+
+    [Fact]
+    public void Waiters_TimeOutOldestFirst_EachAfterItsOwnAcquireTimeout()
+    {
+        using var gate = NewGate(TimeSpan.FromMilliseconds(100));
+        Assert.True(gate.TryEnter(1));
+        var first = gate.Enqueue(1, IOBehavior.Synchronous);
+        _time.Advance(TimeSpan.FromMilliseconds(60));
+        var second = gate.Enqueue(1, IOBehavior.Synchronous);
+
+        _time.Advance(TimeSpan.FromMilliseconds(40));
+        Assert.Equal(AdmissionOutcome.TimedOut, first.Outcome);
+        Assert.Equal(AdmissionOutcome.Pending, second.Outcome);
+
+        _time.Advance(TimeSpan.FromMilliseconds(60));
+        Assert.Equal(AdmissionOutcome.TimedOut, second.Outcome);
+    }
+
+    [Fact]
+    public void TryCancel_QueuedWaiter_RemovesItAndANewcomerIsNoLongerHeldBack()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var parked = gate.Enqueue(1, IOBehavior.Synchronous);
+        _time.Advance(SyncWindow);
+
+        Assert.True(gate.TryCancel(parked));
+        Assert.False(gate.TryCancel(parked));
+
+        Assert.Equal(AdmissionOutcome.Canceled, parked.Outcome);
+        gate.Release();
+        Assert.True(gate.TryEnter(1));
+    }
+
+    [Fact]
+    public void TryCancel_AfterTheWaiterWasAdmitted_ReturnsFalseAndTheSlotStaysItsOwn()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var parked = gate.Enqueue(1, IOBehavior.Synchronous);
+        _time.Advance(SyncWindow);
+        gate.Release();
+
+        Assert.False(gate.TryCancel(parked));
+        Assert.Equal(AdmissionOutcome.Admitted, parked.Outcome);
+        Assert.Equal(1, gate.Held);
+    }
+
+    [Fact]
+    public void FailAll_FailsEveryWaiterWithTheException()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var a = gate.Enqueue(1, IOBehavior.Synchronous);
+        var b = gate.Enqueue(1, IOBehavior.Asynchronous);
+        var exception = new ObjectDisposedException("SqlHelper");
+
+        gate.FailAll(exception);
+
+        Assert.Equal(AdmissionOutcome.Failed, a.Outcome);
+        Assert.Equal(AdmissionOutcome.Failed, b.Outcome);
+        Assert.Same(exception, a.Error!.SourceException);
+    }
+
+    [Fact]
+    public async Task WaitAsync_AsynchronousWaiterHandedASlot_CompletesAdmitted()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var waiter = gate.Enqueue(1, IOBehavior.Asynchronous);
+        var wait = waiter.WaitAsync().AsTask();
+        _time.Advance(AsyncWindow);
+
+        gate.Release();
+
+        Assert.Equal(AdmissionOutcome.Admitted, await wait.Bounded());
+        Assert.Equal(1, gate.Held);
+    }
+
+    [Fact]
+    public async Task WaitAsync_SynchronousWaiterOfferedASlot_TakesItWhenNobodyElseDoes()
+    {
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var waiter = gate.Enqueue(1, IOBehavior.Synchronous);
+        var blocked = Task.Factory.StartNew(() => waiter.WaitAsync().Result, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        gate.Release();                                           // within the window: an offer, not a handoff
+
+        Assert.Equal(AdmissionOutcome.Admitted, await blocked.Bounded());
+        Assert.Equal(1, gate.Held);
+    }
+
+    [Fact]
+    public async Task ManySyncAndAsyncFlows_RealClock_EveryEntryAdmittedOnceAndTheLimitNeverPassed()
+    {
+        // Windows of 1 ms on the real clock switch the gate between barging and strict all the time.
+        using var gate = new AdmissionGate(Clock.System, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+        const int limit = 4;
+        const int rounds = 400;
+        var inside = 0;
+        var mostInside = 0;
+        var entries = 0;
+
+        async Task EnterAsync(IOBehavior io)
+        {
+            if (!gate.TryEnter(limit))
+            {
+                var waiter = gate.Enqueue(limit, io);
+                var outcome = waiter.Outcome == AdmissionOutcome.Pending ? await waiter.WaitAsync() : waiter.Outcome;
+                Assert.Equal(AdmissionOutcome.Admitted, outcome);
+            }
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref mostInside, now);
+            Interlocked.Increment(ref entries);
+        }
+
+        void Leave()
+        {
+            Interlocked.Decrement(ref inside);
+            gate.Release();
+        }
+
+        var asyncFlows = Enumerable.Range(0, 24).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                await EnterAsync(IOBehavior.Asynchronous);
+                await Task.Yield();
+                Thread.SpinWait(500);   // hold the slot a little, so waits cross the windows both ways
+                Leave();
+            }
+        }));
+        var syncFlows = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                EnterAsync(IOBehavior.Synchronous).GetAwaiter().GetResult();
+                Thread.SpinWait(500);
+                Leave();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+
+        await Task.WhenAll(asyncFlows.Concat(syncFlows)).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(30 * rounds, entries);
+        Assert.InRange(mostInside, 1, limit);
+        Assert.Equal(0, gate.Held);
     }
 
     private static void InterlockedMax(ref int target, int value)
@@ -250,4 +498,9 @@ public sealed class AdmissionGateTests
             seen = previous;
         }
     }
+
+    /// <summary>A gate that is strict from the first waiter on (no barge window): releases hand slots over in order.</summary>
+    private AdmissionGate StrictGate() => new(new Clock(_time), Timeout.InfiniteTimeSpan, TimeSpan.Zero, TimeSpan.Zero);
+
+    private AdmissionGate NewGate(TimeSpan acquireTimeout) => new(new Clock(_time), acquireTimeout, SyncWindow, AsyncWindow);
 }

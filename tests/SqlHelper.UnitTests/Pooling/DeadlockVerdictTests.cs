@@ -56,7 +56,7 @@ public sealed class DeadlockVerdictTests
         });
 
         // When the third level waits out its timeout
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(AcquireTimeout);
 
         // Then it timed out: the other flow could have released
@@ -76,7 +76,7 @@ public sealed class DeadlockVerdictTests
 
         // When a child flow on a thread of its own (not a pool thread, but not the thread that opened its stack) opens
         var child = Flows.RunOnOwnThread(() => Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open()));
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(AcquireTimeout);
 
         // Then it waited, since its parent may release, and its timeout names no verdict
@@ -98,7 +98,7 @@ public sealed class DeadlockVerdictTests
         await using var parent = await db.Helper.OpenAsync();
 
         var child = Task.Run(() => Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open()));
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(AcquireTimeout);
 
         var ex = await child.Bounded();
@@ -117,7 +117,7 @@ public sealed class DeadlockVerdictTests
             using var scope = db.Helper.Open();
             return scope.Depth;
         });
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
 
         await parent.DisposeAsync();
 
@@ -134,7 +134,7 @@ public sealed class DeadlockVerdictTests
         await using var outer = await db.Helper.OpenAsync();
 
         var nested = db.Helper.OpenAsync().AsTask();
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(AcquireTimeout);
 
         var ex = await Assert.ThrowsAsync<SqlPoolExhaustedException>(() => nested.Bounded());
@@ -154,7 +154,7 @@ public sealed class DeadlockVerdictTests
             using var outer = db.Helper.Open();
             return Assert.Throws<SqlPoolExhaustedException>(() => db.Helper.Open());
         });
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         db.Time.Advance(AcquireTimeout);
 
         var ex = await flow.Bounded();

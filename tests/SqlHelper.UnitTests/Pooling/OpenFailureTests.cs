@@ -62,9 +62,9 @@ public sealed class OpenFailureTests
         var held = await db.Helper.OpenAsync();
         var hold = db.Source.HoldOpens();
         var failing = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
         var next = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(2);
 
         // When the slot is released, the first waiter reaches the source, and the source fails it
         await held.DisposeAsync();

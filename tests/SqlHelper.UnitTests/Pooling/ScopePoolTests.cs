@@ -73,7 +73,7 @@ public sealed class ScopePoolTests
         var first = await db.Helper.OpenAsync();
         await using var second = await Flows.RunDetached(async () => await db.Helper.OpenAsync()).Bounded();
         var thirdOutermost = Flows.RunDetached(async () => await db.Helper.OpenAsync());
-        await db.Time.WaitForTimerAsync();
+        await db.WaitForQueuedAsync(1);
 
         // When the first flow nests a scope
         var nested = await db.Helper.OpenAsync().Bounded();
