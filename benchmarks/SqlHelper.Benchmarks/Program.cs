@@ -9,7 +9,8 @@ namespace SqlHelpers.Benchmarks;
 /// <summary>
 /// One exe for every kind of benchmark: <c>load [options]</c> runs the fixed workload against a server and prints a
 /// table; <c>overhead</c> measures the per-scope cost as interleaved A/B batches; <c>replicas</c> measures read
-/// throughput with one replica added on a real primary/replica pair; <c>bulk</c> compares ways of inserting 10,000 rows
+/// throughput with one replica added on a real primary/replica pair; <c>cluster</c> measures writes on a local Galera
+/// cluster of one vs three nodes and the pause after a node kill; <c>bulk</c> compares ways of inserting 10,000 rows
 /// and streaming with FetchAll for 1,000,000 rows; anything else goes to BenchmarkDotNet's
 /// switcher (<c>--filter</c>, <c>--job short</c>, <c>--list flat</c>, ...).
 /// </summary>
@@ -25,6 +26,8 @@ internal static class Program
             return await Bulk.BulkInsertCommand.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "replicas")
             return await Replicas.ReplicaReadCommand.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "cluster")
+            return await Cluster.ClusterWriteCommand.RunAsync(args[1..]);
 
         var (connection, rest) = ExeArguments.TakeOption(args, "--connection");
         var needsServer = !rest.Any(static a => a is "--list" or "--help" or "-h" or "--version" or "--info");

@@ -195,6 +195,27 @@ public sealed class MySqlTestClusterNode
         await _cluster.WaitUntilSyncedAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Makes the node's component the primary one (Galera's <c>pc.bootstrap=YES</c>) and waits until it is synced: the
+    /// documented way back when a majority of the nodes was lost at once (killed, not stopped) and the survivors are left
+    /// non-primary, refusing queries.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The node is not running.</exception>
+    /// <exception cref="TimeoutException">The node did not become primary and synced within <see cref="MySqlTestClusterOptions.OperationTimeout"/>.</exception>
+    public void Bootstrap() => BootstrapAsync().GetAwaiter().GetResult();
+
+    /// <summary>Asynchronously makes the node's component the primary one (<c>pc.bootstrap=YES</c>) and waits until it is synced; see <see cref="Bootstrap"/>.</summary>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>A task that completes when the node is primary and synced.</returns>
+    /// <exception cref="InvalidOperationException">The node is not running.</exception>
+    /// <exception cref="TimeoutException">The node did not become primary and synced within <see cref="MySqlTestClusterOptions.OperationTimeout"/>.</exception>
+    public async Task BootstrapAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfNotRunning(nameof(BootstrapAsync));
+        await SetProviderOptionAsync("pc.bootstrap=YES", cancellationToken).ConfigureAwait(false);
+        await WaitForStatusAsync(static status => status.IsSynced, "become primary and synced", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Describes the node in one line; never a password.</summary>
     /// <returns>For example <c>node2 on 127.0.0.2:31000 (Galera 127.0.0.1:31004, data dir /tmp/sqlhelper-mysqld-…, running)</c>.</returns>
     public string Describe() =>

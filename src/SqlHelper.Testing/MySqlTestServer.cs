@@ -68,6 +68,13 @@ public sealed class MySqlTestServer : IAsyncDisposable, IDisposable
     /// <remarks>Use it as <c>SslMode=VerifyCA;SslCa=</c><i>path</i> (or VerifyFull: the certificate is for <c>127.0.0.1</c>).</remarks>
     public string? CaCertificatePath => _backend.CaCertificatePath;
 
+    /// <summary>
+    /// Gets the path of the server's error log when it is a local server (<see cref="MySqlTestServerKind.LocalBinary"/>);
+    /// otherwise <c>null</c>. The log survives a crash and a <see cref="StartAgainAsync"/> (the server appends to it), so
+    /// a test can show why the server died; it is deleted with the server on dispose.
+    /// </summary>
+    public string? ErrorLogPath => _backend.ErrorLogPath;
+
     /// <summary>Gets whether <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> are supported: true only for <see cref="MySqlTestServerKind.LocalBinary"/>.</summary>
     public bool CanRestart => _backend.CanRestart;
 

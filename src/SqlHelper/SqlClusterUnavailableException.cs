@@ -7,7 +7,7 @@ namespace SqlHelpers;
 public sealed class SqlClusterUnavailableException : SqlHelperException
 {
     internal SqlClusterUnavailableException(IReadOnlyList<string> reasons)
-        : base($"No node of the cluster can take a scope: {string.Join("; ", reasons)}. Scopes go only to nodes that are synced and in the primary component; nothing was sent. Open a new scope once the cluster has recovered.")
+        : base($"No node of the cluster can take a scope: {string.Join("; ", reasons.Select(static r => r.TrimEnd('.', ' ')))}. Scopes go only to nodes that are synced and in the primary component; nothing was sent. Open a new scope once the cluster has recovered.")
     {
         Reasons = reasons;
     }

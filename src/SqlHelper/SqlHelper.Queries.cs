@@ -100,7 +100,7 @@ public sealed partial class SqlHelper
         RunOnCurrentOrTemporaryAsync(IOBehavior.Asynchronous, readOnly: false, sql, param, cancellationToken, SqlScope.Statements<T>.ExecuteScalar).AsTask();
 
     private ScopePool[] ReadCandidatesOutsideScopes =>
-        _options.ReadFromReplicasOutsideScopes && _router.Health.Replicas.Length != 0 ? _router.ReadOnlyCandidates() : _router.PrimaryOnly;
+        _options.ReadFromReplicasOutsideScopes && _router.Health.Replicas.Length != 0 ? _router.ReadOnlyCandidates() : _router.WriteCandidates();
 
     private async ValueTask<TResult> RunOnCurrentOrTemporaryAsync<TResult>(IOBehavior io, bool readOnly, string sql, object? param,
         CancellationToken cancellationToken, Func<MySqlConnector.MySqlConnection, SqlScope.Statement, IOBehavior, ValueTask<TResult>> statement)
@@ -109,7 +109,7 @@ public sealed partial class SqlHelper
         if (Current is { } current)
             return await current.RunAsync(io, sql, param, cancellationToken, statement).ConfigureAwait(false);
         ThrowIfDisposed();
-        var candidates = readOnly ? ReadCandidatesOutsideScopes : _router.PrimaryOnly;
+        var candidates = readOnly ? ReadCandidatesOutsideScopes : _router.WriteCandidates();
         var scope = io == IOBehavior.Synchronous
             ? _opener.Open(push: false, candidates)
             : await _opener.OpenAsync(push: false, candidates, cancellationToken).ConfigureAwait(false);

@@ -104,7 +104,7 @@ public sealed partial class SqlHelper
     private async ValueTask<SqlScope> OpenTemporaryAsync(IOBehavior io, bool readOnly, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        var candidates = readOnly ? ReadCandidatesOutsideScopes : _router.PrimaryOnly;
+        var candidates = readOnly ? ReadCandidatesOutsideScopes : _router.WriteCandidates();
         return io == IOBehavior.Synchronous
             ? _opener.Open(push: false, candidates)
             : await _opener.OpenAsync(push: false, candidates, cancellationToken).ConfigureAwait(false);

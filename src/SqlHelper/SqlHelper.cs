@@ -57,7 +57,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         var logger = (ILogger?) _options.LoggerFactory?.CreateLogger("SqlHelper") ?? NullLogger.Instance;
         var primaryName = PoolName(validated.Primary);
         ScopePool? primary = null;
-        _events = new ScopeEvents(logger, primaryName, _options.MaxConnections, () => primary?.Gate.Held ?? 0, _options.Mode);
+        _events = new ScopeEvents(logger, primaryName, _options.MaxConnections, () => HeldOnWritePools, _options.Mode);
 
         var reservedForNested = ambient ? _options.EffectiveReservedForNested : 0;
         var parameterCheck = new ParameterCheck(_options.ValidateParameters, _options.SessionInit);
@@ -123,7 +123,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     public SqlScope Open()
     {
         ThrowIfDisposed();
-        return _opener.Open(_stack is not null, _router.PrimaryOnly);
+        return _opener.Open(_stack is not null, _router.WriteCandidates());
     }
 
     /// <summary>
@@ -159,7 +159,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     public ValueTask<SqlScope> OpenAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _opener.OpenAsync(_stack is not null, _router.PrimaryOnly, cancellationToken);
+        return _opener.OpenAsync(_stack is not null, _router.WriteCandidates(), cancellationToken);
     }
 
     /// <summary>Asynchronously opens a scope that takes its own connection or joins <see cref="Current"/>; see <see cref="Open(ScopeOption)"/>.</summary>
@@ -180,14 +180,17 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             : OpenAsync(cancellationToken);
     }
 
-    /// <summary>Opens <see cref="SqlHelperOptions.MinIdle"/> connections now so they are ready before the first scope.</summary>
-    /// <exception cref="MySqlException">The server could not be reached.</exception>
+    /// <summary>
+    /// Opens <see cref="SqlHelperOptions.MinIdle"/> connections now so they are ready before the first scope: on the primary,
+    /// or on every reachable node of <see cref="SqlHelperOptions.ClusterNodes"/> (a node that cannot be reached is marked down).
+    /// </summary>
+    /// <exception cref="MySqlException">The server (with cluster nodes: every node) could not be reached.</exception>
     public void WarmUp() => WarmUpCoreAsync(IOBehavior.Synchronous, default).RunSynchronously();
 
-    /// <summary>Asynchronously opens <see cref="SqlHelperOptions.MinIdle"/> connections so they are ready before the first scope.</summary>
+    /// <summary>Asynchronously opens <see cref="SqlHelperOptions.MinIdle"/> connections so they are ready before the first scope; see <see cref="WarmUp"/>.</summary>
     /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
     /// <returns>A task that completes when the connections are open and idle in the pool.</returns>
-    /// <exception cref="MySqlException">The server could not be reached.</exception>
+    /// <exception cref="MySqlException">The server (with cluster nodes: every node) could not be reached.</exception>
     public Task WarmUpAsync(CancellationToken cancellationToken = default) => WarmUpCoreAsync(IOBehavior.Asynchronous, cancellationToken).AsTask();
 
     /// <summary>Closes every idle pooled connection; connections held by live scopes are closed when those scopes end.</summary>
@@ -222,8 +225,10 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             SessionResetsSkipped = counters.SessionResetsSkipped,
             ConnectionPings = counters.ConnectionPings,
             DeadConnectionsReplaced = counters.DeadConnectionsReplaced,
+            DiagnosticsClears = counters.DiagnosticsClears,
             MaxConnections = _options.MaxConnections,
-            HeldConnections = _router.Primary.Gate.Held,
+            HeldConnections = HeldOnWritePools,
+            AvailableClusterNodes = _router.Nodes.States.Count(static s => s.IsAvailable),
             ReplicaHeldConnections = _router.Health.Replicas.Sum(static r => r.Gate.Held),
             ReadOnlyScopesOnReplicas = counters.ReplicaScopes,
             ReplicaFallbacks = counters.ReplicaFallbacks,
@@ -251,7 +256,10 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
     public override string ToString()
     {
         var replicas = _router.Health.Replicas.Length;
-        return $"SqlHelper({_options.Mode}, {_router.Primary.Source.Description}, {_router.Primary.Gate.Held}/{_options.MaxConnections} held{(replicas == 0 ? "" : $", {replicas} replica(s)")})";
+        var nodes = _router.Nodes.Replicas.Length;
+        var servers = nodes != 0 ? $"{nodes} cluster nodes ({_router.Primary.Source.Description}, ...)" : _router.Primary.Source.Description;
+        var cap = nodes != 0 ? $"{_options.MaxConnections} per node" : _options.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"SqlHelper({_options.Mode}, {servers}, {HeldOnWritePools}/{cap} held{(replicas == 0 ? "" : $", {replicas} replica(s)")})";
     }
 
     /// <summary>The admission limit of the primary for a scope at <paramref name="depth"/>; see <see cref="ScopePool.LimitFor"/>.</summary>
@@ -268,13 +276,43 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
         OpenSite = lease.OpenSite,
     };
 
+    /// <summary>Connections held by live scopes on the servers that take writes: the primary, or every cluster node.</summary>
+    private int HeldOnWritePools
+    {
+        get
+        {
+            var held = 0;
+            foreach (var pool in _router?.WritePools ?? [])
+                held += pool.Gate.Held;
+            return held;
+        }
+    }
+
     private async ValueTask WarmUpCoreAsync(IOBehavior io, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         if (_options.MinIdle == 0)
             return;
-        var source = _router.Primary.Source;
-        await source.CloseAsync(await source.OpenAsync(io, cancellationToken).ConfigureAwait(false), io).ConfigureAwait(false);
+        // Every cluster node gets its idle connections; a node that cannot be reached is marked down (as a failed open
+        // would) and skipped, and only when no node can be reached does the warm-up fail.
+        MySqlException? firstFailure = null;
+        var warmed = 0;
+        foreach (var pool in _router.WritePools)
+        {
+            try
+            {
+                var source = pool.Source;
+                await source.CloseAsync(await source.OpenAsync(io, cancellationToken).ConfigureAwait(false), io).ConfigureAwait(false);
+                warmed++;
+            }
+            catch (MySqlException ex) when (pool.ReportFailure is { } report && !cancellationToken.IsCancellationRequested)
+            {
+                report(pool, ex);
+                firstFailure ??= ex;
+            }
+        }
+        if (warmed == 0 && firstFailure is not null)
+            throw firstFailure;
     }
 
     private async ValueTask ClearPoolCoreAsync(IOBehavior io)

@@ -125,6 +125,12 @@ public sealed class SqlHelperOptions
     /// until that node has applied every write the cluster committed before the read began: read-your-writes across nodes.
     /// It costs a cluster round trip (and the wait for the node to catch up) per read. Off by default; needs a Galera server.
     /// </summary>
+    /// <remarks>
+    /// A Galera node ignores <c>wsrep_sync_wait</c> on a session that was reset (codership/galera#613), so with this option
+    /// no session is reset in place: one that needs a reset is closed and replaced by a new connection. Under
+    /// <see cref="SessionResetPolicy.WhenDirty"/> only sessions a scope changed are replaced; under
+    /// <see cref="SessionResetPolicy.Always"/> every one is, so each scope opens a new connection.
+    /// </remarks>
     public bool CausalReads { get; set; }
 
     /// <summary>

@@ -48,11 +48,28 @@ public sealed class SqlHelperStatistics
     /// <summary>Gets the number of pooled connections found dead by such a ping and replaced before any statement ran on them.</summary>
     public long DeadConnectionsReplaced { get; init; }
 
+    /// <summary>
+    /// Gets the number of times SqlHelper emptied a connection's warning list before a scope's first statement (under
+    /// <see cref="SessionResetPolicy.WhenDirty"/>): the previous scope's warnings could otherwise be read by a first
+    /// statement that uses no table, such as <c>SHOW WARNINGS</c> or <c>SELECT 1</c>.
+    /// </summary>
+    public long DiagnosticsClears { get; init; }
+
     /// <summary>Gets the helper's <see cref="SqlHelperOptions.MaxConnections"/>.</summary>
     public int MaxConnections { get; init; }
 
-    /// <summary>Gets the number of connections held by live scopes (or being opened for them) right now.</summary>
+    /// <summary>
+    /// Gets the number of connections held by live scopes (or being opened for them) right now on the servers that take
+    /// writes: the primary, or with <see cref="SqlHelperOptions.ClusterNodes"/> every node together (each node's cap is
+    /// <see cref="MaxConnections"/>).
+    /// </summary>
     public int HeldConnections { get; init; }
+
+    /// <summary>
+    /// Gets the number of <see cref="SqlHelperOptions.ClusterNodes"/> that scopes may go to as last seen (synced, in the
+    /// primary component, not desynced, reachable); 0 without cluster nodes.
+    /// </summary>
+    public int AvailableClusterNodes { get; init; }
 
     /// <summary>Gets the number of connections held by live read-only scopes on replicas.</summary>
     public int ReplicaHeldConnections { get; init; }

@@ -116,9 +116,11 @@ public sealed partial class SqlScope
     internal async ValueTask<TResult> RunAsync<TResult>(IOBehavior io, string sql, object? param, CancellationToken cancellationToken,
         Func<MySqlConnection, Statement, IOBehavior, ValueTask<TResult>> statement)
     {
-        var connection = Prepare(sql, param, out var guard);
+        var connection = Prepare(sql, param, out var clearDiagnostics, out var guard);
         try
         {
+            if (clearDiagnostics)
+                await ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
             return await statement(connection, new Statement(sql, param, Transaction, cancellationToken, Owner._lease.Pool), io).ConfigureAwait(false);
         }
         catch (Exception ex) when (StatementFailure(ex, connection, guard) is { } failure)
@@ -128,6 +130,23 @@ public sealed partial class SqlScope
         finally
         {
             guard?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Empties the previous borrower's warnings before this scope's first use of its connection (see
+    /// <see cref="SessionState.SessionTracker.OnStatement"/>). A connection lost meanwhile is reported as lost before the scope's own
+    /// statement was sent: its outcome is known.
+    /// </summary>
+    internal async ValueTask ClearInheritedDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Owner._lease.Pool!.Session.ClearInheritedDiagnosticsAsync(Owner._lease, connection, io, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is MySqlException or IOException or System.Net.Sockets.SocketException) && connection.State != ConnectionState.Open)
+        {
+            throw ConnectionLost(ex, outcomeUnknown: false);
         }
     }
 
@@ -156,8 +175,11 @@ public sealed partial class SqlScope
         _ => null,
     };
 
-    /// <summary>Checks the call, records what the statement means for session state and routing, and returns the connection.</summary>
-    private MySqlConnection Prepare(string sql, object? param, out SelfDeadlockGuard? guard)
+    /// <summary>
+    /// Checks the call, records what the statement means for session state and routing, and returns the connection;
+    /// <paramref name="clearDiagnostics"/> says whether the previous borrower's warnings must be emptied first.
+    /// </summary>
+    private MySqlConnection Prepare(string sql, object? param, out bool clearDiagnostics, out SelfDeadlockGuard? guard)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         ThrowIfNotLive();
@@ -165,7 +187,7 @@ public sealed partial class SqlScope
         var owner = Owner._lease;
         var pool = owner.Pool!;
         pool.ParameterCheck.Validate(sql, param);
-        pool.Session.OnStatement(owner, sql, param);
+        clearDiagnostics = pool.Session.OnStatement(owner, sql, param);
         var connection = LiveConnection();
         guard = _joinTarget is null && Parent is not null ? SelfDeadlockGuard.TryStart(this) : null;
         return connection;

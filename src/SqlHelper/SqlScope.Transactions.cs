@@ -90,6 +90,8 @@ public sealed partial class SqlScope
         MySqlTransaction transaction;
         try
         {
+            if (Owner._lease.InheritsDiagnostics)
+                await Owner.ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
             transaction = io == IOBehavior.Synchronous
                 ? connection.BeginTransaction(isolationLevel)
                 : await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);

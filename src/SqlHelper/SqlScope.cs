@@ -43,7 +43,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         get
         {
             ThrowIfNotLive();
-            SessionTracker.OnRawAccess(Owner._lease);
+            OnRawAccess();
             return _lease.Connection!;
         }
     }
@@ -58,7 +58,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         get
         {
             ThrowIfNotLive();
-            SessionTracker.OnRawAccess(Owner._lease);
+            OnRawAccess();
             var command = _command ??= _lease.Connection!.CreateCommand();
             command.Transaction = Transaction;
             return command;
@@ -139,6 +139,19 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
             allOpenedOnThisThread &= scope._lease.ThreadId == thread;
         }
         return count;
+    }
+
+    /// <summary>
+    /// The user takes the raw connection or command: what runs on it is out of sight, so the session counts as dirty, and
+    /// the previous borrower's warnings are emptied first (synchronously: a property cannot wait; this happens at most
+    /// once per scope, and only when no statement ran before).
+    /// </summary>
+    private void OnRawAccess()
+    {
+        var owner = Owner._lease;
+        SessionTracker.OnRawAccess(owner);
+        if (owner.InheritsDiagnostics && owner.Connection is { } connection)
+            Owner.ClearInheritedDiagnosticsAsync(connection, IOBehavior.Synchronous, CancellationToken.None).RunSynchronously();
     }
 
     internal void Activate(MySqlConnection connection, int connectionId)

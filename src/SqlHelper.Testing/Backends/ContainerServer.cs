@@ -30,6 +30,8 @@ internal sealed class ContainerServer : ITestServerBackend
 
     public string? CaCertificatePath => null;
 
+    public string? ErrorLogPath => null;
+
     public bool CanRestart => false;
 
     public static async Task<ContainerServer> StartAsync(MySqlTestServerOptions options, CancellationToken cancellationToken)

@@ -23,6 +23,8 @@ internal sealed class ExternalServer : ITestServerBackend
 
     public string? CaCertificatePath => null;
 
+    public string? ErrorLogPath => null;
+
     public bool CanRestart => false;
 
     /// <summary>Checks that both connection strings connect.</summary>

@@ -16,6 +16,9 @@ internal interface ITestServerBackend : IAsyncDisposable
 
     string? CaCertificatePath { get; }
 
+    /// <summary>Gets the server's error log, for a server this process started; otherwise <c>null</c>.</summary>
+    string? ErrorLogPath { get; }
+
     bool CanRestart { get; }
 
     Task StopAsync(CancellationToken cancellationToken);

@@ -32,6 +32,8 @@ internal sealed class LocalBinaryServer : ITestServerBackend
 
     public string? CaCertificatePath => Process.CaCertificatePath;
 
+    public string? ErrorLogPath => Process.ErrorLogPath;
+
     public bool CanRestart => true;
 
     public static async Task<LocalBinaryServer> StartAsync(ServerBinary binary, MySqlTestServerOptions options, CancellationToken cancellationToken)

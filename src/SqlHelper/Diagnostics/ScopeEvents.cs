@@ -134,6 +134,8 @@ internal sealed class ScopeEvents : IDisposable
 
     public void ConnectionPinged() => _counters.ConnectionPinged();
 
+    public void DiagnosticsCleared() => _counters.DiagnosticsCleared();
+
     public void DeadConnectionReplaced(string pool, int connectionId, TimeSpan idle)
     {
         _counters.DeadConnectionReplaced();

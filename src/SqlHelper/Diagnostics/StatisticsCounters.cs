@@ -19,6 +19,7 @@ internal sealed class StatisticsCounters
     private long _reclaimed;
     private long _connectionPings;
     private long _deadConnectionsReplaced;
+    private long _diagnosticsClears;
 
     public int OpenScopes => Volatile.Read(ref _openScopes);
     public int PeakOpenScopes => Volatile.Read(ref _peakOpenScopes);
@@ -36,6 +37,7 @@ internal sealed class StatisticsCounters
     public long Reclaimed => Interlocked.Read(ref _reclaimed);
     public long ConnectionPings => Interlocked.Read(ref _connectionPings);
     public long DeadConnectionsReplaced => Interlocked.Read(ref _deadConnectionsReplaced);
+    public long DiagnosticsClears => Interlocked.Read(ref _diagnosticsClears);
 
     public void ScopeOpened()
     {
@@ -78,6 +80,8 @@ internal sealed class StatisticsCounters
     public void Misnested() => Interlocked.Increment(ref _misnestedDisposals);
 
     public void ConnectionPinged() => Interlocked.Increment(ref _connectionPings);
+
+    public void DiagnosticsCleared() => Interlocked.Increment(ref _diagnosticsClears);
 
     public void DeadConnectionReplaced() => Interlocked.Increment(ref _deadConnectionsReplaced);
 }

@@ -30,8 +30,10 @@ internal sealed class ConnectionSource : IConnectionSource
         // scope.Connection without setting MySqlCommand.Transaction.
         if (!builder.ContainsKey("IgnoreCommandTransaction"))
             builder.IgnoreCommandTransaction = true;
-        // Under WhenDirty SqlHelper resets the connections that need it when they are released.
-        if (options.SessionReset == SessionResetPolicy.WhenDirty)
+        // Under WhenDirty SqlHelper resets the connections that need it when they are released. With causal reads the
+        // driver must never reset either: a reset session ignores wsrep_sync_wait, so SqlHelper replaces it instead.
+        ResetsByReconnecting = options.CausalReads;
+        if (options.SessionReset == SessionResetPolicy.WhenDirty || ResetsByReconnecting)
             builder.ConnectionReset = false;
         builder.Pooling = true;
         builder.MaximumPoolSize = (uint) maxConnections;
@@ -49,6 +51,8 @@ internal sealed class ConnectionSource : IConnectionSource
     public string ConnectionString { get; }
 
     public string Description { get; }
+
+    public bool ResetsByReconnecting { get; }
 
     public async ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
     {
@@ -124,6 +128,42 @@ internal sealed class ConnectionSource : IConnectionSource
         else
             await connection.ResetConnectionAsync(cancellationToken).ConfigureAwait(false);
         await RunSessionInitAsync(connection, io, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io)
+    {
+        // MySqlConnector has no call that closes one pooled session for good, but it drops a session it finds broken when
+        // the session comes back. The server closes this one; the ping that follows tells the driver (and closes it).
+        try
+        {
+            var kill = new MySqlCommand("KILL CONNECTION_ID()", connection);
+            if (io == IOBehavior.Synchronous)
+                kill.ExecuteNonQuery();
+            else
+                await kill.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            // expected: the server ends the statement's own connection with error 1927
+        }
+        try
+        {
+            if (IsOpen(connection))
+                await PingAsync(connection, io, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+        {
+            await CloseAsync(connection, io).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(Queries.DiagnosticsClearing.ClearStatement, connection);
+        if (io == IOBehavior.Synchronous)
+            command.ExecuteNonQuery();
+        else
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> PingAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)

@@ -21,8 +21,21 @@ internal interface IConnectionSource : IDisposable, IAsyncDisposable
     /// <summary>Returns a connection to the driver's pool (a broken one is discarded there).</summary>
     ValueTask CloseAsync(MySqlConnection connection, IOBehavior io);
 
+    /// <summary>
+    /// Gets whether a session is reset by closing its connection for good (the next scope gets a new one) instead of
+    /// COM_RESET_CONNECTION: with causal reads, because a Galera node stops honouring <c>wsrep_sync_wait</c> on a session
+    /// that was reset or changed user (codership/galera#613, seen on MariaDB 10.11), so a reset session would read stale rows.
+    /// </summary>
+    bool ResetsByReconnecting { get; }
+
+    /// <summary>Closes the connection's session for good: the driver drops it instead of pooling it. Never throws.</summary>
+    ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io);
+
     /// <summary>Resets the session of an open connection and runs the session-init statements again.</summary>
     ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
+
+    /// <summary>Empties the session's diagnostics area (the warnings <c>SHOW WARNINGS</c> would read) and changes nothing else.</summary>
+    ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken);
 
     /// <summary>
     /// Returns whether the connection still answers, within a bound. A connection that does not is closed by this call (or,

@@ -88,7 +88,9 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         await AdmitAsync(lease, flow, io, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Session.OpenLiveAsync(io, MaxConnections, cancellationToken).ConfigureAwait(false);
+            var connection = await Session.OpenLiveAsync(io, MaxConnections, cancellationToken).ConfigureAwait(false);
+            Session.OnOpened(lease);
+            return connection;
         }
         catch
         {

@@ -44,9 +44,12 @@ internal sealed class ScopeRouter : IDisposable
     /// <summary>Gets the primary and every replica, or every cluster node (the first of which is <see cref="Primary"/>).</summary>
     public IEnumerable<ScopePool> AllPools => Nodes.Replicas.Length != 0 ? Nodes.Replicas : Health.Replicas.Length == 0 ? _primaryOnly : [Primary, .. Health.Replicas];
 
-    /// <summary>Gets the candidates of a read-write scope: the primary alone, or the healthy cluster nodes, rotating.</summary>
+    /// <summary>Gets the pools that take writes: the primary alone, or every cluster node.</summary>
+    public ScopePool[] WritePools => Nodes.Replicas.Length != 0 ? Nodes.Replicas : _primaryOnly;
+
+    /// <summary>Returns the pools a read-write open tries, in order: the primary alone, or the healthy cluster nodes, rotating.</summary>
     /// <exception cref="SqlClusterUnavailableException">Cluster nodes are configured and none is healthy.</exception>
-    public ScopePool[] PrimaryOnly => Nodes.Replicas.Length == 0 ? _primaryOnly : NodeCandidates();
+    public ScopePool[] WriteCandidates() => Nodes.Replicas.Length == 0 ? _primaryOnly : NodeCandidates();
 
     /// <summary>Returns the pools a read-only open tries, in order: available replicas (rotating), then the primary.</summary>
     public ScopePool[] ReadOnlyCandidates()

@@ -55,6 +55,14 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     /// </summary>
     public bool Dirty { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether the connection's diagnostics area may still hold the warnings of its previous borrower (under
+    /// <see cref="SessionResetPolicy.WhenDirty"/> a clean scope's session is not reset, and MySqlConnector does not report
+    /// the warnings of a statement that returned rows). Cleared by the scope's first statement, transaction or raw access,
+    /// which first empties the area unless the statement does so itself.
+    /// </summary>
+    public bool InheritsDiagnostics { get; set; }
+
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;
 

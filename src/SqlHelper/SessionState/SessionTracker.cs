@@ -15,7 +15,9 @@ namespace SqlHelpers.SessionState;
 /// </summary>
 /// <remarks>
 /// Under <see cref="SessionResetPolicy.Always"/> MySqlConnector resets every session when it is taken from its pool, which
-/// also proves it alive; this tracker then only remembers what scopes wrote, for read-your-writes routing.
+/// also proves it alive; this tracker then only remembers what scopes wrote, for read-your-writes routing. With
+/// <see cref="SqlHelperOptions.CausalReads"/> no session is reset in place (a reset Galera session ignores
+/// <c>wsrep_sync_wait</c>): one that needs a reset is closed instead, under Always every one.
 /// </remarks>
 internal sealed class SessionTracker
 {
@@ -42,23 +44,51 @@ internal sealed class SessionTracker
     }
 
     /// <summary>
+    /// A lease got its connection. Under <see cref="SessionResetPolicy.WhenDirty"/> the session was not reset after a
+    /// clean scope, so its diagnostics area may hold that scope's warnings: the driver reports warnings only for
+    /// statements without rows (never for a SELECT's result set, nor for any result but the last of a batch), so they
+    /// cannot be told apart from no warnings. The new scope's first statement decides (<see cref="OnStatement"/>).
+    /// </summary>
+    public void OnOpened(ScopeLease lease) => lease.InheritsDiagnostics = _resetsWhenDirty;
+
+    /// <summary>
     /// Records what a statement about to run on the lease's connection means for its session (under
     /// <see cref="SessionResetPolicy.WhenDirty"/>) and for read-your-writes routing: one classifier decides both.
+    /// Returns <c>true</c> when the diagnostics area must be emptied first (<see cref="ClearInheritedDiagnosticsAsync"/>):
+    /// it is the scope's first statement, the previous borrower's warnings may still be there, and the statement does not
+    /// empty the area itself (it uses no table), so it or a later statement of the scope could read them.
     /// </summary>
-    public void OnStatement(ScopeLease owner, string sql, object? param)
+    public bool OnStatement(ScopeLease owner, string sql, object? param)
     {
+        var inherits = owner.InheritsDiagnostics;
         var needSession = _resetsWhenDirty && !owner.Dirty;
-        if (!needSession && owner.Wrote)
-            return;
+        if (!needSession && owner.Wrote && !inherits)
+            return false;
         var effects = _statements.Analyze(sql, param);
         if ((effects & StatementEffects.Writes) != 0)
             owner.Wrote = true;
-        if (!needSession)
-            return;
-        if ((effects & StatementEffects.ChangesSession) != 0)
-            owner.Dirty = true;
-        else
-            owner.WatchWarnings();
+        if (needSession)
+        {
+            if ((effects & StatementEffects.ChangesSession) != 0)
+                owner.Dirty = true;
+            else
+                owner.WatchWarnings();
+        }
+        if (!inherits)
+            return false;
+        owner.InheritsDiagnostics = false;
+        return !DiagnosticsClearing.ClearsFirst(sql, effects);
+    }
+
+    /// <summary>
+    /// Empties the diagnostics area of a lease's connection before its first statement, transaction or raw use can read
+    /// the previous borrower's warnings (one short statement, sent only when that first use would not empty it itself).
+    /// </summary>
+    public ValueTask ClearInheritedDiagnosticsAsync(ScopeLease owner, MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        owner.InheritsDiagnostics = false;
+        _events.DiagnosticsCleared();
+        return _source.ClearDiagnosticsAsync(connection, io, cancellationToken);
     }
 
     /// <summary>The user took the raw connection or command: what runs on it is out of sight, so assume the worst.</summary>
@@ -130,6 +160,12 @@ internal sealed class SessionTracker
                 else
                     _idle.Forget(id);
             }
+            else if (_source.ResetsByReconnecting && _source.IsOpen(connection))
+            {
+                // Always, with sessions that cannot be reset in place: no session reaches a second scope.
+                await _source.DiscardAsync(connection, io).ConfigureAwait(false);
+                _events.SessionReset();
+            }
         }
         finally
         {
@@ -137,7 +173,7 @@ internal sealed class SessionTracker
         }
     }
 
-    /// <summary>Resets a dirty session; returns <c>false</c> when it could not, and the connection must not be reused.</summary>
+    /// <summary>Resets a dirty session; returns <c>false</c> when the connection must not be reused (it could not be reset, or it was replaced).</summary>
     private async ValueTask<bool> ResetIfDirtyAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io)
     {
         if (!lease.Dirty && lease.Transaction?.Connection is null)
@@ -153,6 +189,12 @@ internal sealed class SessionTracker
                     transaction.Dispose();
                 else
                     await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+            if (_source.ResetsByReconnecting)
+            {
+                await _source.DiscardAsync(connection, io).ConfigureAwait(false);
+                _events.SessionReset();
+                return false;
             }
             await _source.ResetSessionAsync(connection, io, CancellationToken.None).ConfigureAwait(false);
             _events.SessionReset();

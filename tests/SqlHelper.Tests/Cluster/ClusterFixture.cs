@@ -33,6 +33,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Brings back a node that an earlier, failed test left stopped or isolated, and waits until all nodes are synced.</summary>
     public async Task EnsureWholeAsync()
     {
+        // A majority killed at once leaves the survivors non-primary: bootstrap one of them before the others rejoin.
+        var running = Cluster.Nodes.Where(static node => node.IsRunning && !node.IsIsolated).ToList();
+        if (running.Count != 0 && running.Count < Cluster.Nodes.Count && !(await running[0].GetStatusAsync()).IsPrimary)
+            await running[0].BootstrapAsync();
         foreach (var node in Cluster.Nodes)
         {
             if (!node.IsRunning)

@@ -147,8 +147,9 @@ public sealed class ClusterRoutingTests(ClusterFixture fixture, ITestOutputHelpe
         Assert.Contains("ClusterNodes[1]", bad.Message, StringComparison.Ordinal);
     }
 
-    internal static SqlHelper NewHelper(IEnumerable<string> nodes, TimeSpan? checkInterval = null, bool causal = false) => new(new SqlHelperOptions
+    internal static SqlHelper NewHelper(IEnumerable<string> nodes, TimeSpan? checkInterval = null, bool causal = false, int minIdle = 0) => new(new SqlHelperOptions
     {
+        MinIdle = minIdle,
         ClusterNodes = [.. nodes.Select(n => n + ";ConnectionTimeout=3;DefaultCommandTimeout=20")],
         ReplicaCheckInterval = checkInterval ?? TimeSpan.FromSeconds(1),
         MaxConnections = 10,

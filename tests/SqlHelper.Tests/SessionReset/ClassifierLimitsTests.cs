@@ -1,6 +1,5 @@
 using MySqlConnector;
 using SqlHelpers.Queries;
-using SqlHelpers.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace SqlHelpers.Tests.SessionReset;
@@ -10,8 +9,8 @@ namespace SqlHelpers.Tests.SessionReset;
 /// "documented limits" in docs/session-reset.md. The MariaDB outcomes are asserted so the page stays true; on another
 /// server they are only written to the test output.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class ClassifierLimitsTests(DatabaseFixture db, ITestOutputHelper output) : IAsyncLifetime
+[Collection(OracleCollection.Name)]
+public sealed class ClassifierLimitsTests(OracleServerFixture db, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly StatementAnalyzer Analyzer = new();
     private bool _mariaDb;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SqlHelpers.Queries;
-using SqlHelpers.Tests.Infrastructure;
 
 namespace SqlHelpers.Tests.SessionReset;
 
@@ -11,9 +10,17 @@ namespace SqlHelpers.Tests.SessionReset;
 /// A state-free statement that changed the session is a leak; a statement called non-writing that changed the oracle
 /// tables' data is an unflagged write. The session is reset only after a statement changed it.
 /// </summary>
-internal sealed class ClassifierOracle(DatabaseFixture db, OracleSchema schema, bool mariaDb)
+internal sealed class ClassifierOracle(OracleServerFixture db, OracleSchema schema, bool mariaDb)
 {
     private const int RefillEvery = 400;
+
+    /// <summary>How many server deaths a run survives (each is reported with its statement) before it stops.</summary>
+    private const int MaxDeaths = 3;
+
+    /// <summary>The warning planted before a statement that should empty the warning list (1292, quoting <see cref="PlantedText"/>).</summary>
+    private const string PlantWarning = "DO CAST('oracle-planted' AS SIGNED)";
+
+    private const string PlantedText = "oracle-planted";
 
     /// <summary>Gets the sql_modes every state-free statement runs under (<c>default</c> is the server's global sql_mode).</summary>
     public IReadOnlyList<string> Modes => mariaDb ? ["default", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI", "ORACLE"] : ["default", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI"];
@@ -51,18 +58,44 @@ internal sealed class ClassifierOracle(DatabaseFixture db, OracleSchema schema, 
                     baseline = oracle.Snapshot();
                     sinceRefill = 0;
                 }
+                // Every third statement said to empty the warning list runs after a planted warning, which must then be gone.
+                var checkClear = clean && DiagnosticsClearing.ClearsFirst(statement.Sql, effects) && i % 3 == 0;
+                if (checkClear)
+                    oracle.Execute(PlantWarning, OracleParameters.For(0));
                 var started = stopwatch.Elapsed;
                 var error = oracle.Execute(statement.Sql, OracleParameters.For(i));
                 var executed = stopwatch.Elapsed;
                 var after = oracle.Snapshot();
+                if (oracle.ConnectionLost && await ServerDiedAsync(oracle, report, $"{statement.Sql}  under sql_mode {Modes[m]} ('{sqlMode}')", error))
+                {
+                    if (report.Deaths.Count >= MaxDeaths)
+                        break;
+                    await oracle.ResetAsync(sqlMode);
+                    baseline = oracle.Snapshot();
+                    continue;
+                }
                 report.ExecuteTime += executed - started;
                 report.SnapshotTime += stopwatch.Elapsed - executed;
                 var changes = after.SessionChanges(baseline);
                 Record(report, modeReport, statement, effects, error, after, changes, after.DataChanges(baseline));
+                if (checkClear)
+                {
+                    report.ClearClaimsChecked++;
+                    if (after.Diagnostics.Any(static d => d.Contains(PlantedText, StringComparison.Ordinal)))
+                        report.WrongClearClaims.Add($"[{Modes[m]}] {statement.Sql}");
+                }
                 if (changes.Count > 0 || statement.ForceReset)
                 {
                     await oracle.ResetAsync(sqlMode);
                     baseline = oracle.Snapshot();
+                    if (oracle.ConnectionLost && await ServerDiedAsync(oracle, report, $"the reset after: {statement.Sql}  under sql_mode {Modes[m]} ('{sqlMode}')", null))
+                    {
+                        if (report.Deaths.Count >= MaxDeaths)
+                            break;
+                        await oracle.ResetAsync(sqlMode);
+                        baseline = oracle.Snapshot();
+                        continue;
+                    }
                     foreach (var leftover in baseline.SessionChanges(first))
                         report.ResetLeftovers.TryAdd(leftover, $"[{Modes[m]}] {statement.Sql}");
                 }
@@ -71,10 +104,27 @@ internal sealed class ClassifierOracle(DatabaseFixture db, OracleSchema schema, 
                     baseline = after;   // the session is as before; the data may have moved on
                 }
             }
+            if (report.Deaths.Count >= MaxDeaths)
+                break;
         }
         report.Elapsed = stopwatch.Elapsed;
         report.Resets = oracle.Resets;
         return report;
+    }
+
+    /// <summary>
+    /// After a statement left the oracle's connection closed: returns <c>false</c> when the server is up (a statement may
+    /// close its own connection); otherwise records "server died while running" with the statement, the sql_mode and the
+    /// end of the server's error log, and starts the server again so the run goes on.
+    /// </summary>
+    private async Task<bool> ServerDiedAsync(SessionOracle oracle, OracleReport report, string running, string? error)
+    {
+        oracle.ConnectionLost = false;
+        if (db.IsAlive())
+            return false;
+        var log = await db.RestartAfterDeathAsync();
+        report.Deaths.Add($"server died while running: {running}\n    client error: {error ?? "(none)"}\n    the server's error log:\n{log}");
+        return true;
     }
 
     private List<(GeneratedStatement Statement, StatementEffects Effects)> Generate(int seed, int count, OracleReport report)
@@ -90,6 +140,7 @@ internal sealed class ClassifierOracle(DatabaseFixture db, OracleSchema schema, 
             statements.Add((statement, effects));
             report.Generated++;
             report.GeneratedClean += clean ? 1 : 0;
+            report.GeneratedClearing += DiagnosticsClearing.ClearsFirst(statement.Sql, effects) ? 1 : 0;
             var (total, cleanCount) = report.Shapes.GetValueOrDefault(statement.Shape);
             report.Shapes[statement.Shape] = (total + 1, cleanCount + (clean ? 1 : 0));
             if (statement.Shape == "plain" && effects != StatementEffects.None && (effects != StatementEffects.Writes || !IsWrite(statement.Sql)))

@@ -14,7 +14,7 @@ internal sealed class OracleModeReport(string mode)
     /// <summary>Gets or sets how many state-free statements failed with an error under this mode.</summary>
     public int CleanErrored { get; set; }
 
-    /// <summary>Gets or sets how many state-free statements succeeded and left warnings (the next borrower's SHOW WARNINGS reads them).</summary>
+    /// <summary>Gets or sets how many state-free statements succeeded and left warnings (SqlHelper empties them before the next scope can read them).</summary>
     public int CleanLeftWarnings { get; set; }
 
     /// <summary>Gets or sets how many statements called not state-free ran under this mode.</summary>
@@ -30,6 +30,6 @@ internal sealed class OracleModeReport(string mode)
     public int UnflaggedWrites { get; set; }
 
     public override string ToString() =>
-        $"{Mode,-22} ran {Executed,6}: {Clean,6} classed clean ({CleanErrored} failed; {CleanLeftWarnings} succeeded with warnings, FLAGGED for the core's warning check), " +
+        $"{Mode,-22} ran {Executed,6}: {Clean,6} classed clean ({CleanErrored} failed; {CleanLeftWarnings} succeeded leaving warnings, which the next scope's first use empties unless it uses a table), " +
         $"{Dirty,5} dirty ({DirtyChangedState} really changed state); leaks {Leaks}, unflagged writes {UnflaggedWrites}";
 }

@@ -26,6 +26,18 @@ internal sealed class OracleReport
     /// <summary>Gets how often each error (its first 60 characters) failed a state-free statement.</summary>
     public Dictionary<string, (int Count, string Example)> CleanErrors { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets or sets how many state-free statements said to empty the warning list were run after a planted warning.</summary>
+    public int ClearClaimsChecked { get; set; }
+
+    /// <summary>Gets each statement said to empty the warning list that left the planted warning readable.</summary>
+    public List<string> WrongClearClaims { get; } = [];
+
+    /// <summary>Gets or sets how many generated statements are said to empty the warning list themselves (no clear is sent before them).</summary>
+    public int GeneratedClearing { get; set; }
+
+    /// <summary>Gets each death of the server: the statement it was running, the sql_mode, and the end of its error log.</summary>
+    public List<string> Deaths { get; } = [];
+
     /// <summary>Gets each state-free statement that changed session state: statement, mode and what changed.</summary>
     public List<string> Leaks { get; } = [];
 
@@ -52,6 +64,8 @@ internal sealed class OracleReport
         text.AppendLine(System.Globalization.CultureInfo.InvariantCulture,
             $"Seed {Seed}: {Generated} statements generated, {GeneratedClean} ({100.0 * GeneratedClean / Math.Max(1, Generated):F1} %) classed clean; " +
             $"{Executions} executions in {Elapsed.TotalSeconds:F1} s (statements {ExecuteTime.TotalSeconds:F1} s, snapshots {SnapshotTime.TotalSeconds:F1} s), {Resets} resets.");
+        text.AppendLine(System.Globalization.CultureInfo.InvariantCulture,
+            $"  {GeneratedClearing} generated statements empty the warning list themselves; {ClearClaimsChecked} checked after a planted warning, {WrongClearClaims.Count} wrong.");
         foreach (var (shape, (total, clean)) in Shapes.OrderBy(static s => s.Key, StringComparer.Ordinal))
             text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  shape {shape,-7} {total,6} generated, {clean,6} classed clean");
         foreach (var mode in Modes)
@@ -60,9 +74,13 @@ internal sealed class OracleReport
         foreach (var (key, example) in ResetLeftovers)
             text.AppendLine($"  a reset did not restore {key}  (after: {example})");
         foreach (var example in CleanDiagnosticsExamples)
-            text.AppendLine("  FLAGGED clean statement left a warning: " + example);
+            text.AppendLine("  clean statement that left a warning: " + example);
         foreach (var (error, (count, example)) in CleanErrors.OrderByDescending(static e => e.Value.Count).Take(12))
             text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {count,5} clean executions failed with: {error}  (e.g. {example})");
+        foreach (var death in Deaths)
+            text.AppendLine("  SERVER DEATH " + death);
+        foreach (var wrong in WrongClearClaims.Take(20))
+            text.AppendLine("  WRONG CLEAR CLAIM " + wrong);
         foreach (var leak in Leaks.Take(40))
             text.AppendLine("  LEAK " + leak);
         foreach (var write in UnflaggedWrites.Take(20))

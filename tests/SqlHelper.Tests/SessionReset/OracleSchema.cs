@@ -1,5 +1,4 @@
 using SqlHelpers.Queries;
-using SqlHelpers.Tests.Infrastructure;
 
 namespace SqlHelpers.Tests.SessionReset;
 
@@ -10,7 +9,7 @@ namespace SqlHelpers.Tests.SessionReset;
 /// "shadow" stored function for every name the classifier lets stand before <c>(</c>, each setting <c>@shadow</c>, so a
 /// name that resolves to a stored function instead of the built-in shows up as changed state.
 /// </summary>
-internal sealed class OracleSchema(DatabaseFixture db, bool mariaDb, bool shadows = true)
+internal sealed class OracleSchema(OracleServerFixture db, bool mariaDb, bool shadows = true)
 {
     /// <summary>The stored function that sets <c>@from_func</c>.</summary>
     public const string SetVar = "oracle_setvar";

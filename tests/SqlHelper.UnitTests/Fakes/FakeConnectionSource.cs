@@ -151,6 +151,11 @@ internal sealed class FakeConnectionSource : IConnectionSource
         return default;
     }
 
+    public bool ResetsByReconnecting => false;
+
+    public ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io) =>
+        throw new NotSupportedException("The fake source resets sessions in place.");
+
     public ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -160,6 +165,13 @@ internal sealed class FakeConnectionSource : IConnectionSource
             if (ResetFailure is { } failure)
                 throw failure;
         }
+        return default;
+    }
+
+    public ValueTask ClearDiagnosticsAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+            _log.Add($"clear warnings {_ids[connection]}");
         return default;
     }
 

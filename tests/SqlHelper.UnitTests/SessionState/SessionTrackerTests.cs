@@ -74,11 +74,12 @@ public sealed class SessionTrackerTests
     {
         await using var db = CreateWhenDirty();
         var scope = await db.Helper.OpenAsync();
-        _ = scope.Connection;   // the raw connection is out of SqlHelper's sight: the session may have changed
+        _ = scope.Connection;   // the raw connection is out of SqlHelper's sight: the session may have changed (its first touch empties the previous scope's warnings)
 
         await scope.DisposeAsync();
 
-        Assert.Equal(["open 1", "ping 1 alive", "reset 1", "close 1"], db.Source.Log);
+        Assert.Equal(["open 1", "ping 1 alive", "clear warnings 1", "reset 1", "close 1"], db.Source.Log);
+        Assert.Equal(1, db.Stats.DiagnosticsClears);
         Assert.Equal(1, db.Stats.SessionResets);
         Assert.Equal(0, db.Stats.SessionResetsSkipped);
     }
@@ -108,7 +109,7 @@ public sealed class SessionTrackerTests
 
         // When it is disposed, Then the failure stays inside: the pool is cleared and the connection discarded
         await scope.DisposeAsync();
-        Assert.Equal(["open 1", "ping 1 alive", "reset 1", "clear", "close 1 discarded"], db.Source.Log);
+        Assert.Equal(["open 1", "ping 1 alive", "clear warnings 1", "reset 1", "clear", "close 1 discarded"], db.Source.Log);
         Assert.Equal(0, db.Stats.SessionResets);
         Assert.Equal(0, db.Stats.HeldConnections);
 
