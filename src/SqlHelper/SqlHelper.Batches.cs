@@ -38,7 +38,7 @@ public sealed partial class SqlHelper
     }
 
     /// <summary>
-    /// Runs scope-level work on <see cref="Current"/>, or on a short-lived scope of the primary disposed when it ends:
+    /// Runs scope-level work on <see cref="Current"/>, or on a short-lived scope of a write candidate disposed when it ends:
     /// <paramref name="sync"/> for <see cref="IOBehavior.Synchronous"/>, else <paramref name="async"/>.
     /// </summary>
     private async ValueTask<TResult> RunOnCurrentOrTemporaryAsync<TState, TResult>(IOBehavior io, TState state, CancellationToken cancellationToken,
@@ -47,9 +47,10 @@ public sealed partial class SqlHelper
         if (Current is { } current)
             return io == IOBehavior.Synchronous ? sync(current, state, cancellationToken) : await async(current, state, cancellationToken).ConfigureAwait(false);
         ThrowIfDisposed();
+        var candidates = _router.WriteCandidates();
         var scope = io == IOBehavior.Synchronous
-            ? _opener.Open(push: false, _router.WriteCandidates())
-            : await _opener.OpenAsync(push: false, _router.WriteCandidates(), cancellationToken).ConfigureAwait(false);
+            ? _opener.Open(push: false, candidates)
+            : await _opener.OpenAsync(push: false, candidates, cancellationToken).ConfigureAwait(false);
         try
         {
             return io == IOBehavior.Synchronous ? sync(scope, state, cancellationToken) : await async(scope, state, cancellationToken).ConfigureAwait(false);

@@ -41,23 +41,21 @@ public sealed partial class SqlScope
 
     /// <summary>
     /// Runs work that sends several statements (a batch, a bulk load) like one statement of <see cref="RunAsync{TResult}"/>:
-    /// <paramref name="check"/> checks and classifies what will be sent, then <paramref name="run"/> sends it under the
-    /// self-deadlock guard, and a lost connection becomes <see cref="SqlConnectionLostException"/>.
+    /// <paramref name="check"/> checks and classifies what will be sent (and returns whether the inherited diagnostics
+    /// must be cleared first), then <paramref name="run"/> sends it under the self-deadlock guard, and a lost connection
+    /// becomes <see cref="SqlConnectionLostException"/>.
     /// </summary>
     internal async ValueTask<TResult> RunCheckedAsync<TState, TResult>(IOBehavior io, TState state, CancellationToken cancellationToken,
-        Action<SqlScope, TState> check, Func<SqlScope, MySqlConnection, TState, IOBehavior, CancellationToken, ValueTask<TResult>> run)
+        Func<SqlScope, TState, bool> check, Func<SqlScope, MySqlConnection, TState, IOBehavior, CancellationToken, ValueTask<TResult>> run)
     {
         ThrowIfNotLive();
         Owner.ThrowIfStreamOpen();
-        // The first thing the scope sends: the previous borrower's warnings are emptied first whatever the statements are
-        // (one round trip, first use only), since a batch or load is not read like one statement's text.
-        var inheritsDiagnostics = Owner._lease.InheritsDiagnostics;
-        check(this, state);
+        var clearDiagnostics = check(this, state);
         var connection = LiveConnection();
         var guard = _joinTarget is null && Parent is not null ? Transactions.SelfDeadlockGuard.TryStart(this) : null;
         try
         {
-            if (inheritsDiagnostics)
+            if (clearDiagnostics)
                 await ClearInheritedDiagnosticsAsync(connection, io, cancellationToken).ConfigureAwait(false);
             return await run(this, connection, state, io, cancellationToken).ConfigureAwait(false);
         }
@@ -76,11 +74,14 @@ public sealed partial class SqlScope
         }
     }
 
-    /// <summary>Tells the session tracker about a statement SqlHelper sends on the user's behalf (the parameter check is the caller's).</summary>
-    internal void OnStatement(string sql, object? param)
+    /// <summary>
+    /// Tells the session tracker about a statement SqlHelper sends on the user's behalf (the parameter check is the
+    /// caller's); returns whether the inherited diagnostics must be cleared before it.
+    /// </summary>
+    internal bool OnStatement(string sql, object? param)
     {
         var owner = Owner._lease;
-        _ = owner.Pool!.Session.OnStatement(owner, sql, param);   // RunCheckedAsync empties inherited warnings itself
+        return owner.Pool!.Session.OnStatement(owner, sql, param);
     }
 
     private static SqlBatchStatement[] Checked(IEnumerable<SqlBatchStatement> statements)
@@ -92,13 +93,15 @@ public sealed partial class SqlScope
         return list;
     }
 
-    private static readonly Action<SqlScope, SqlBatchStatement[]> CheckBatch = static (scope, statements) =>
+    private static readonly Func<SqlScope, SqlBatchStatement[], bool> CheckBatch = static (scope, statements) =>
     {
         var pool = scope.Owner._lease.Pool!;
         foreach (var statement in statements)
             pool.ParameterCheck.Validate(statement.Sql, statement.Param);
+        var clearDiagnostics = false;
         foreach (var statement in statements)
-            scope.OnStatement(statement.Sql, statement.Param);
+            clearDiagnostics |= scope.OnStatement(statement.Sql, statement.Param);
+        return clearDiagnostics;
     };
 
     private static readonly Func<SqlScope, MySqlConnection, SqlBatchStatement[], IOBehavior, CancellationToken, ValueTask<IReadOnlyList<int>>> RunBatch =

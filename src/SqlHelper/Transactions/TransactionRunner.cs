@@ -31,10 +31,10 @@ internal static class TransactionRunner
                     await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
             }
-            catch (MySqlException ex) when (attempt <= maxRetries && TransientErrors.IsRetryable(ex))
+            catch (Exception ex) when (attempt <= maxRetries && TransientErrors.IsRetryable(ex))
             {
                 pause = TransientErrors.Backoff(attempt);
-                events.TransactionRetried(attempt, maxRetries + 1, ex.Number, pause);
+                events.TransactionRetried(attempt, maxRetries + 1, TransientErrors.ServerError(ex)!.Number, pause);
             }
             finally
             {

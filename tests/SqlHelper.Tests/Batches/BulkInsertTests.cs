@@ -186,6 +186,20 @@ public sealed class BulkInsertTests(DatabaseFixture db)
         Assert.Equal(0L, await db.ScalarAsync($"SELECT COUNT(*) FROM {table}"));
     }
 
+    [Fact]
+    public async Task BulkInsert_UnderWhenDirty_ResetsTheSessionOnRelease()
+    {
+        await using var table = await db.CreateTableAsync(Columns);
+        await using var helper = db.CreateHelper(static o =>
+        {
+            o.ConnectionString += ";AllowLoadLocalInfile=true";
+            o.SessionReset = SessionResetPolicy.WhenDirty;
+        });
+        await using (var scope = await helper.OpenAsync())
+            await scope.BulkInsertAsync(table.Name, new[] { new { Id = 1 } });
+        Assert.Equal(1L, helper.GetStatistics().SessionResets);
+    }
+
     private SqlHelper CreateHelper() => db.CreateHelper(static o => o.ConnectionString += ";AllowLoadLocalInfile=true");
 
     private static async Task AssertRowsAsync(SqlHelper helper, Infrastructure.TempTable table, IReadOnlyList<Row> rows)

@@ -117,6 +117,26 @@ public sealed class ExecuteBatchTests(DatabaseFixture db)
     }
 
     [Fact]
+    public async Task ExecuteBatch_DeadlockInInTransaction_IsRetriedLikeABareDeadlock()
+    {
+        await using var table = await db.CreateTableAsync();
+        await using var helper = db.CreateHelper();
+        var attempts = 0;
+
+        var affected = await helper.InTransactionAsync(scope =>
+        {
+            attempts++;
+            // The server raises error 1213 on the first attempt, as a real deadlock would.
+            var second = attempts == 1 ? "SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'simulated deadlock'" : $"INSERT INTO {table} (id) VALUES (2)";
+            return scope.ExecuteBatchAsync([new($"INSERT INTO {table} (id) VALUES (1)"), new(second)]);
+        });
+
+        Assert.Equal(2, attempts);
+        Assert.Equal([1, 1], affected);
+        Assert.Equal(2L, await db.ScalarAsync($"SELECT COUNT(*) FROM {table}"));
+    }
+
+    [Fact]
     public async Task ExecuteBatch_MissingParameter_ThrowsBeforeAnythingIsSent()
     {
         await using var table = await db.CreateTableAsync();

@@ -32,8 +32,9 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
             Assert.DoesNotContain("node2", await NodeNamesAsync(db, 9));
             Assert.Equal(2, db.GetStatistics().AvailableClusterNodes);
 
-            // When it is synced again and checked, it serves scopes again
+            // When it is synced again (it passes through Joined while it catches up) and checked, it serves scopes again
             await SetDesyncAsync(node2, on: false);
+            await WaitUntilAsync(node2, static status => status.IsSynced, "synced after wsrep_desync was turned off");
             await db.CheckReplicasAsync();
             Assert.Contains("node2", await NodeNamesAsync(db, 9));
             Assert.Equal(3, db.GetStatistics().AvailableClusterNodes);
@@ -54,7 +55,7 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
         {
             // Given node1 and node2 killed at once: node3 alone has no quorum and leaves the primary component
             await Task.WhenAll(Cluster.Nodes[0].KillAsync(), Cluster.Nodes[1].KillAsync());
-            await WaitUntilNonPrimaryAsync(Cluster.Nodes[2]);
+            await WaitUntilAsync(Cluster.Nodes[2], static status => !status.IsPrimary, "non-primary after the two other nodes were killed");
             await db.CheckReplicasAsync();
 
             // When a scope is opened to write
@@ -141,16 +142,19 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task WaitUntilNonPrimaryAsync(MySqlTestClusterNode node)
+    private static async Task WaitUntilAsync(MySqlTestClusterNode node, Func<MySqlTestClusterNodeStatus, bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var last = "";
         while (DateTime.UtcNow < deadline)
         {
-            if (!(await node.GetStatusAsync()).IsPrimary)
+            var status = await node.GetStatusAsync();
+            if (condition(status))
                 return;
-            await Task.Delay(200);
+            last = status.ToString();
+            await Task.Delay(100);
         }
-        throw new TimeoutException($"{node.Name} stayed primary 60 s after the two other nodes were killed.");
+        throw new TimeoutException($"{node.Name} was not {what} within 60 s; last status: {last}");
     }
 
     private static async Task<List<string>> NodeNamesAsync(SqlHelper db, int count)
