@@ -17,6 +17,7 @@ internal sealed class ConnectionSource : IConnectionSource
 
     private readonly string _sessionInitSql;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly bool _reportsNewSessions;
     private readonly TimeSpan _pingTimeout;
     private MySqlDataSource _dataSource;
 
@@ -45,6 +46,8 @@ internal sealed class ConnectionSource : IConnectionSource
         IEnumerable<string> init = options.CausalReads ? [.. options.SessionInit, "SET SESSION wsrep_sync_wait = 1"] : options.SessionInit;
         _sessionInitSql = string.Join(";\n", init.Select(static s => s.Trim().TrimEnd(';')));
         _loggerFactory = options.LoggerFactory;
+        // Under WhenDirty the session tracker pings connections whose idle time it does not know; it learns of new ones here.
+        _reportsNewSessions = options.SessionReset == SessionResetPolicy.WhenDirty;
         _dataSource = Build();
     }
 
@@ -53,6 +56,8 @@ internal sealed class ConnectionSource : IConnectionSource
     public string Description { get; }
 
     public bool ResetsByReconnecting { get; }
+
+    public Action<int>? NewSessionOpened { get; set; }
 
     public ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
     {
@@ -223,15 +228,19 @@ internal sealed class ConnectionSource : IConnectionSource
         var builder = new MySqlDataSourceBuilder(ConnectionString);
         if (_loggerFactory is not null)
             builder.UseLoggerFactory(_loggerFactory);
-        if (_sessionInitSql.Length != 0)
+        if (_sessionInitSql.Length != 0 || _reportsNewSessions)
             builder.UseConnectionOpenedCallback(OnConnectionOpened);
         return builder.Build();
     }
 
-    private ValueTask OnConnectionOpened(MySqlConnectionOpenedContext context, CancellationToken cancellationToken) =>
-        (context.Conditions & (MySqlConnectionOpenedConditions.New | MySqlConnectionOpenedConditions.Reset)) == 0
+    private ValueTask OnConnectionOpened(MySqlConnectionOpenedContext context, CancellationToken cancellationToken)
+    {
+        if ((context.Conditions & MySqlConnectionOpenedConditions.New) != 0)
+            NewSessionOpened?.Invoke(context.Connection.ServerThread);
+        return (context.Conditions & (MySqlConnectionOpenedConditions.New | MySqlConnectionOpenedConditions.Reset)) == 0 || _sessionInitSql.Length == 0
             ? default
             : RunSessionInitAsync(context.Connection, _openingSynchronously ? IOBehavior.Synchronous : IOBehavior.Asynchronous, cancellationToken);
+    }
 
     /// <summary>Runs the session-init statements: the one copy of that code, for new, driver-reset and SqlHelper-reset sessions.</summary>
     private async ValueTask RunSessionInitAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)

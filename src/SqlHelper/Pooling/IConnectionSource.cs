@@ -28,6 +28,12 @@ internal interface IConnectionSource : IDisposable, IAsyncDisposable
     /// </summary>
     bool ResetsByReconnecting { get; }
 
+    /// <summary>
+    /// Gets or sets what is told the server id of each physical connection the source has just opened (a session nobody
+    /// has used, so nobody needs to ping it), before the open returns; set by the session tracker under WhenDirty.
+    /// </summary>
+    Action<int>? NewSessionOpened { get; set; }
+
     /// <summary>Closes the connection's session for good: the driver drops it instead of pooling it. Never throws.</summary>
     ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io);
 

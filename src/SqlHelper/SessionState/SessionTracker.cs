@@ -40,7 +40,11 @@ internal sealed class SessionTracker
         _clock = settings.Clock;
         _poolName = poolName;
         if (_resetsWhenDirty)
-            _idle = new IdleTable(settings.MaxConnections);
+        {
+            var idle = _idle = new IdleTable(settings.MaxConnections);
+            // A connection the driver has just opened has not sat idle: it is not pinged before its first statement.
+            source.NewSessionOpened = id => idle.MarkIdle(id, _clock.NowMilliseconds);
+        }
     }
 
     /// <summary>

@@ -153,6 +153,8 @@ internal sealed class FakeConnectionSource : IConnectionSource
 
     public bool ResetsByReconnecting => false;
 
+    public Action<int>? NewSessionOpened { get; set; }
+
     public ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io) =>
         throw new NotSupportedException("The fake source resets sessions in place.");
 
