@@ -103,6 +103,9 @@ internal sealed class AdmissionGate : IDisposable
             }
             AppendLocked(waiter);
             ArmTimerLocked(now);
+            // Counted only now, with its timeout armed: whoever sees the waiter in Waiting also sees its timer scheduled.
+            // A full fence between raising _waiting and reading _held (Release does the opposite), so no release goes unseen.
+            Interlocked.Increment(ref _waiting);
             // A release that happened before _waiting was raised saw no waiter; hand over (or offer) what it freed.
             DispatchLocked(now);
         }
@@ -256,8 +259,6 @@ internal sealed class AdmissionGate : IDisposable
         _queue.Append(waiter);
         if (_queue.First == waiter)
             Volatile.Write(ref _strictFromMilliseconds, StrictFrom(waiter));
-        // A full fence between raising _waiting and reading _held (Release does the opposite), so no release goes unseen.
-        Interlocked.Increment(ref _waiting);
     }
 
     private void RemoveLocked(AdmissionWaiter waiter)
