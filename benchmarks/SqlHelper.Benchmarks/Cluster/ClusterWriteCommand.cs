@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using MySqlConnector;
+using SqlHelpers.Benchmarks.Infrastructure;
+using SqlHelpers.Benchmarks.Load;
 using SqlHelpers.Testing;
 
 namespace SqlHelpers.Benchmarks.Cluster;
@@ -16,10 +18,10 @@ internal static class ClusterWriteCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var flows = Option(args, "--flows", 8);
-        var rounds = Option(args, "--rounds", 5);
-        var seconds = Option(args, "--seconds", 1.0);
-        var kills = Option(args, "--kills", 3);
+        var flows = ExeArguments.Option(args, "--flows", 8);
+        var rounds = ExeArguments.Option(args, "--rounds", 5);
+        var seconds = ExeArguments.Option(args, "--seconds", 1.0);
+        var kills = ExeArguments.Option(args, "--kills", 3);
         Console.WriteLine($"// cluster: {flows} async flows, one INSERT per scope, {rounds} interleaved rounds of {seconds:0.##} s, {kills} node kills; {Environment.ProcessorCount} cores, load {LoadAverage()}");
         await using var cluster = await MySqlTestCluster.StartAsync();
         Console.WriteLine($"// {cluster.Describe()}");
@@ -42,8 +44,8 @@ internal static class ClusterWriteCommand
             Console.WriteLine();
             Console.WriteLine("| writes go to | ops/s median | min–max | × one node |");
             Console.WriteLine("|---|---:|---:|---:|");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| 1 node | {Median(one):N0} | {one.Min():N0}–{one.Max():N0} | 1.00 |"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| 3 nodes, round robin | {Median(three):N0} | {three.Min():N0}–{three.Max():N0} | {Median([.. one.Zip(three, static (a, b) => b / a)]):0.00} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| 1 node | {Statistics.Median(one):N0} | {one.Min():N0}–{one.Max():N0} | 1.00 |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| 3 nodes, round robin | {Statistics.Median(three):N0} | {three.Min():N0}–{three.Max():N0} | {Statistics.Median([.. one.Zip(three, static (a, b) => b / a)]):0.00} |"));
         }
 
         Console.WriteLine();
@@ -64,7 +66,7 @@ internal static class ClusterWriteCommand
             var gaps = ledger.GapsAfter(killedAt);
             var consistent = await LedgerHoldsAsync(cluster, victim, ledger);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {kill} | {victim.Name} | {(gaps.Count == 0 ? double.NaN : gaps.Max()):0} | {Percentile(gaps, 0.50):0.0} | {Percentile(gaps, 0.99):0.0} | {ledger.Errors} | {ledger.Count:N0} | {(consistent ? "yes" : "NO")} |"));
+                $"| {kill} | {victim.Name} | {(gaps.Count == 0 ? double.NaN : gaps.Max()):0} | {Statistics.Quantile(gaps, 0.50):0.0} | {Statistics.Quantile(gaps, 0.99):0.0} | {ledger.Errors} | {ledger.Count:N0} | {(consistent ? "yes" : "NO")} |"));
             await victim.RestartAsync();
         }
         return 0;
@@ -138,19 +140,5 @@ internal static class ClusterWriteCommand
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0)
-            return double.NaN;
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int) Math.Ceiling(p * sorted.Count) - 1)];
-    }
 
-    private static double Median(List<double> values) => Percentile(values, 0.5);
-
-    private static T Option<T>(string[] args, string name, T fallback) where T : IParsable<T>
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? T.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -20,6 +20,13 @@ internal static class ExeArguments
         return (value, [.. rest]);
     }
 
+    /// <summary>Returns the value after <paramref name="name"/> in <paramref name="args"/>, parsed, or <paramref name="fallback"/>.</summary>
+    public static T Option<T>(string[] args, string name, T fallback) where T : IParsable<T>
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? T.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    }
+
     /// <summary>Quotes an argument for display when it contains spaces or shell characters; a password in a connection string is masked.</summary>
     public static string Display(IEnumerable<string> args) =>
         string.Join(' ', args.Select(static a => MaskPassword(a)).Select(static a => a.Length == 0 || a.Any(static c => char.IsWhiteSpace(c) || c is ';' or '"' or '\'' or '&' or '|') ? $"\"{a}\"" : a));

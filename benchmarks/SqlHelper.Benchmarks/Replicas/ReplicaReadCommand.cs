@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using MySqlConnector;
+using SqlHelpers.Benchmarks.Infrastructure;
+using SqlHelpers.Benchmarks.Load;
 using SqlHelpers.Testing;
 
 namespace SqlHelpers.Benchmarks.Replicas;
@@ -16,9 +18,9 @@ internal static class ReplicaReadCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var flows = Option(args, "--flows", 8);
-        var rounds = Option(args, "--rounds", 5);
-        var seconds = Option(args, "--seconds", 1.0);
+        var flows = ExeArguments.Option(args, "--flows", 8);
+        var rounds = ExeArguments.Option(args, "--rounds", 5);
+        var seconds = ExeArguments.Option(args, "--seconds", 1.0);
         Console.WriteLine($"// replicas: read-only scopes, point select, {flows} async flows, {rounds} interleaved rounds of {seconds:0.##} s");
         await using var pair = await MySqlReplicationPair.StartAsync();
         Console.WriteLine($"// primary: {pair.Primary.Describe()}");
@@ -52,7 +54,7 @@ internal static class ReplicaReadCommand
             Console.WriteLine("| reads go to | ops/s median | min–max | × primary only |");
             Console.WriteLine("|---|---:|---:|---:|");
             Console.WriteLine(Row("primary only", a, 1.0));
-            Console.WriteLine(Row("primary + 1 replica (OpenReadOnly)", b, Median(ratios)));
+            Console.WriteLine(Row("primary + 1 replica (OpenReadOnly)", b, Statistics.Median(ratios)));
             Console.WriteLine();
             Console.WriteLine($"// replica scopes opened: {withReplica.GetStatistics().ReadOnlyScopesOnReplicas:N0}, fallbacks: {withReplica.GetStatistics().ReplicaFallbacks}");
         }
@@ -89,17 +91,7 @@ internal static class ReplicaReadCommand
     }
 
     private static string Row(string name, List<double> values, double ratio) =>
-        string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(values):N0} | {values.Min():N0}–{values.Max():N0} | {ratio:0.00} |");
+        string.Create(CultureInfo.InvariantCulture, $"| {name} | {Statistics.Median(values):N0} | {values.Min():N0}–{values.Max():N0} | {ratio:0.00} |");
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
-    private static T Option<T>(string[] args, string name, T fallback) where T : IParsable<T>
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? T.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

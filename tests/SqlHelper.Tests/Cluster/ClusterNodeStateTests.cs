@@ -29,14 +29,14 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
             await db.CheckReplicasAsync();
 
             // Then no new scope goes to it, and the statistics count two available nodes
-            Assert.DoesNotContain("node2", await NodeNamesAsync(db, 9));
+            Assert.DoesNotContain("node2", await ClusterRoutingTests.NodeNamesAsync(db, 9));
             Assert.Equal(2, db.GetStatistics().AvailableClusterNodes);
 
             // When it is synced again (it passes through Joined while it catches up) and checked, it serves scopes again
             await SetDesyncAsync(node2, on: false);
             await WaitUntilAsync(node2, static status => status.IsSynced, "synced after wsrep_desync was turned off");
             await db.CheckReplicasAsync();
-            Assert.Contains("node2", await NodeNamesAsync(db, 9));
+            Assert.Contains("node2", await ClusterRoutingTests.NodeNamesAsync(db, 9));
             Assert.Equal(3, db.GetStatistics().AvailableClusterNodes);
         }
         finally
@@ -155,16 +155,5 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
             await Task.Delay(100);
         }
         throw new TimeoutException($"{node.Name} was not {what} within 60 s; last status: {last}");
-    }
-
-    private static async Task<List<string>> NodeNamesAsync(SqlHelper db, int count)
-    {
-        var names = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            await using var scope = await db.OpenAsync();
-            names.Add(await ClusterRoutingTests.NodeNameAsync(scope));
-        }
-        return names;
     }
 }

@@ -159,7 +159,7 @@ public sealed class ClusterRoutingTests(ClusterFixture fixture, ITestOutputHelpe
 
     internal static async Task<string> NodeNameAsync(SqlScope scope) => (await scope.ExecuteScalarAsync<string>("SELECT @@wsrep_node_name"))!;
 
-    private static async Task<List<string>> NodeNamesAsync(SqlHelper db, int count)
+    internal static async Task<List<string>> NodeNamesAsync(SqlHelper db, int count)
     {
         var names = new List<string>();
         for (var i = 0; i < count; i++)
