@@ -151,19 +151,9 @@ internal sealed class SessionTracker
     {
         for (var attempt = 0; ; attempt++)
         {
-            MySqlConnection connection;
-            try
-            {
-                connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
-            }
-            catch (MySqlException ex) when (attempt == 0 && IsPooledSessionResetTimeout(ex))
-            {
-                // See ReopenAfterResetTimeoutAsync.
-                _events.DeadConnectionReplaced(_poolName, 0, TimeSpan.Zero);
-                await _source.ClearAsync(io).ConfigureAwait(false);
-                continue;
-            }
-
+            // The driver does not reset sessions on open under WhenDirty (ConnectionReset is off), so its reset cannot time
+            // out here as it can under Always (ReopenAfterResetTimeoutAsync): a dead pooled connection is found by the ping.
+            var connection = await _source.OpenAsync(io, cancellationToken).ConfigureAwait(false);
             var id = _source.ConnectionIdOf(connection);
             var idle = idleTable.IdleMilliseconds(id, _clock.NowMilliseconds);
             if (idle is { } known && known < _pingAfterIdleMilliseconds)
