@@ -164,7 +164,15 @@ internal static class BatchRunner
         {
             if (ParameterValues.TryGet(param, name, out var value))
             {
-                command.Parameters.AddWithValue("@" + name, value);
+                if (value is MySqlParameter handled)   // filled by a Dapper type handler
+                {
+                    handled.ParameterName = "@" + name;
+                    command.Parameters.Add(handled);
+                }
+                else
+                {
+                    command.Parameters.AddWithValue("@" + name, value);
+                }
                 size += ParameterValues.EstimateSize(value);
             }
         }

@@ -77,6 +77,7 @@ internal static class ParameterValues
     /// </summary>
     public static long EstimateSize(object? value) => value switch
     {
+        MySqlConnector.MySqlParameter parameter => EstimateSize(parameter.Value),
         null or DBNull => 4,
         string text => 2L * Encoding.UTF8.GetByteCount(text) + 16,
         byte[] bytes => 2L * bytes.Length + 16,
@@ -86,9 +87,14 @@ internal static class ParameterValues
         _ => 64,
     };
 
+    /// <remarks>
+    /// A value whose type has a Dapper type handler (<see cref="SqlMapper.AddTypeHandler{T}"/>) comes back as the
+    /// <see cref="MySqlConnector.MySqlParameter"/> the handler filled (value and type), unnamed: the caller names and adds it.
+    /// </remarks>
     private static object? Convert(object? value, string name) => value switch
     {
         null => DBNull.Value,
+        _ when SqlMapper.HasTypeHandler(value.GetType()) => Handled(value, name),
         Enum e => System.Convert.ChangeType(e, Enum.GetUnderlyingType(e.GetType()), System.Globalization.CultureInfo.InvariantCulture),
         DbString text => (object?) text.Value ?? DBNull.Value,
         string or byte[] => value,
@@ -96,6 +102,16 @@ internal static class ParameterValues
             $"The parameter @{name} is a list. Batches bind each value as it is and do not expand lists (Dapper's IN @{name}); run that statement with Execute instead.", nameof(value)),
         _ => value,
     };
+
+    private static MySqlConnector.MySqlParameter Handled(object value, string name)
+    {
+#pragma warning disable CS0618 // Dapper marks its handler lookup "for internal use"; it is the only way to reach a registered handler
+        SqlMapper.LookupDbType(value.GetType(), name, demand: false, out var handler);
+#pragma warning restore CS0618
+        var parameter = new MySqlConnector.MySqlParameter();
+        handler!.SetValue(parameter, value);
+        return parameter;
+    }
 
     private static Dictionary<string, Func<object, object?>> GettersOf(Type type) => Getters.GetOrAdd(type, static type =>
     {

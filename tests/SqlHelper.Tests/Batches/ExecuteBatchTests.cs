@@ -217,6 +217,43 @@ public sealed class ExecuteBatchTests(DatabaseFixture db)
         Assert.Equal(100L, await scope.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table} WHERE name = @text", new { text }));
     }
 
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public async Task ExecuteBatchAndExecuteRows_ValueWithADapperTypeHandler_AreBoundThroughTheHandler(bool rewrite)
+    {
+        SqlMapper.AddTypeHandler(new CentsHandler());
+        await using var table = await db.CreateTableAsync();
+        await using var helper = db.CreateHelper(o => o.RewriteBatchedInserts = rewrite);
+        await using var scope = await helper.OpenAsync();
+
+        var inserted = await scope.ExecuteAsync($"INSERT INTO {table} (id, n) VALUES (@id, @amount)", Enumerable.Range(0, 2500).Select(id => new { id, amount = new Cents(id * 100) }));
+        var affected = await scope.ExecuteBatchAsync([
+            new($"UPDATE {table} SET n = n + @amount WHERE id = @id", new { id = 7, amount = new Cents(500) }),
+            new($"INSERT INTO {table} (id, n) VALUES (@id, @amount)", new { id = 5000, amount = new Cents(1234) }),
+            new($"INSERT INTO {table} (id, n) VALUES (@id, @amount)", new { id = 5001, amount = new Cents(1) }),
+        ]);
+
+        Assert.Equal(2500, inserted);
+        Assert.Equal([1, 1, 1], affected);
+        // the handler sends whole units: row 7 is 7 + 5, row 5000 is 12, row 5001 is 0
+        Assert.Equal(12L, await scope.ExecuteScalarAsync<long>($"SELECT n FROM {table} WHERE id = 7"));
+        Assert.Equal((12L, 0L), (await scope.ExecuteScalarAsync<long>($"SELECT n FROM {table} WHERE id = 5000"), await scope.ExecuteScalarAsync<long>($"SELECT n FROM {table} WHERE id = 5001")));
+        Assert.Equal(2499L * 2500 / 2 + 5 + 12, await scope.ExecuteScalarAsync<long>($"SELECT SUM(n) FROM {table}"));
+    }
+
+    private readonly record struct Cents(long Value);
+
+    private sealed class CentsHandler : SqlMapper.TypeHandler<Cents>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, Cents value)
+        {
+            parameter.DbType = System.Data.DbType.Int64;
+            parameter.Value = value.Value / 100;
+        }
+
+        public override Cents Parse(object value) => new(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) * 100);
+    }
+
     private async Task WaitForQueryAsync(string text)
     {
         for (var i = 0; i < 200; i++)
