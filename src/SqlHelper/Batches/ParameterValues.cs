@@ -21,6 +21,43 @@ internal static class ParameterValues
     public static bool IsSequence(object? param) =>
         param is IEnumerable and not string and not IEnumerable<KeyValuePair<string, object?>> and not IDictionary and not SqlMapper.IDynamicParameters and not byte[];
 
+    /// <summary>
+    /// Returns whether <paramref name="param"/> needs Dapper's own binding for the <paramref name="names"/> its SQL uses,
+    /// which SqlHelper's does not do: a list value (Dapper expands <c>IN @list</c>), a <see cref="DynamicParameters"/>
+    /// that lacks one of the names (Dapper also reads the template objects given to it), or another
+    /// <see cref="SqlMapper.IDynamicParameters"/>.
+    /// </summary>
+    public static bool NeedsDapper(object? param, string[] names)
+    {
+        switch (param)
+        {
+            case null:
+                return false;
+            case DynamicParameters dynamic:
+                foreach (var name in names)
+                {
+                    var added = dynamic.ParameterNames.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase));
+                    if (added is null || IsList(dynamic.Get<object?>(added)))
+                        return true;
+                }
+                return false;
+            case SqlMapper.IDynamicParameters:
+                return true;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                return pairs.Any(static pair => IsList(pair.Value));
+            default:
+                var getters = GettersOf(param.GetType());
+                foreach (var name in names)
+                {
+                    if (getters.TryGetValue(name, out var getter) && IsList(getter(param)))
+                        return true;
+                }
+                return false;
+        }
+
+        static bool IsList(object? value) => value is IEnumerable and not string and not byte[] && !SqlMapper.HasTypeHandler(value.GetType());
+    }
+
     /// <summary>Returns whether <paramref name="param"/> supplies <paramref name="name"/>, and its value (converted as Dapper converts it).</summary>
     /// <exception cref="ArgumentException">The value is a list (Dapper's <c>IN @list</c> expansion is not done here), or a <see cref="DynamicParameters"/> lacks the name.</exception>
     public static bool TryGet(object? param, string name, out object? value)

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using Dapper;
 using MySqlConnector;
 using SqlHelpers.Utilities;
 
@@ -8,7 +9,8 @@ namespace SqlHelpers.Batches;
 /// <summary>
 /// <c>Execute(sql, sequence)</c>: the statement once per element, sent in batches instead of a round trip per element.
 /// A single-row INSERT is rewritten into multi-row INSERTs (<see cref="InsertRewrite"/>); anything else goes through
-/// <see cref="BatchRunner"/>. Returns the total affected rows, as Dapper's loop does.
+/// <see cref="BatchRunner"/>. A sequence with a row that needs Dapper's own binding (<see cref="ParameterValues.NeedsDapper"/>)
+/// runs as Dapper's loop instead, a round trip per row. Returns the total affected rows, as Dapper's loop does.
 /// </summary>
 internal static class RowBatches
 {
@@ -23,6 +25,12 @@ internal static class RowBatches
             foreach (var row in rows)
                 pool.ParameterCheck.Validate(sql, row);
         }
+        if (NeedsDapper(sql, rows))
+        {
+            return io == IOBehavior.Synchronous
+                ? connection.Execute(sql, rows, transaction)
+                : await connection.ExecuteAsync(new CommandDefinition(sql, rows, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
         var limits = pool?.Limits ?? new ServerLimits();
         var maxAllowedPacket = await limits.MaxAllowedPacketAsync(connection, transaction, io, cancellationToken).ConfigureAwait(false);
         if (InsertRewrite.TryParse(sql) is { } shape)
@@ -36,5 +44,17 @@ internal static class RowBatches
         foreach (var count in affected)
             total += count;
         return total;
+    }
+
+    /// <summary>Returns whether a row needs Dapper's own binding (<see cref="ParameterValues.NeedsDapper"/>): then the whole sequence runs as Dapper's loop, a round trip per row, as before batching.</summary>
+    private static bool NeedsDapper(string sql, IReadOnlyList<object?> rows)
+    {
+        var names = BatchRunner.NamesUsedBy(sql);
+        foreach (var row in rows)
+        {
+            if (ParameterValues.NeedsDapper(row, names))
+                return true;
+        }
+        return false;
     }
 }

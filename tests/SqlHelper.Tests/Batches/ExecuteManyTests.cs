@@ -179,6 +179,28 @@ public sealed class ExecuteManyTests(DatabaseFixture db)
         Assert.Equal(100L, await scope.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table} WHERE name = @name AND data = @data", new { name = text + "x", data }));
     }
 
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public async Task Execute_RowsWithAListOrATemplate_RunAsDappersLoopWithDappersBinding(bool useAsync)
+    {
+        await using var table = await db.CreateTableAsync();
+        await using var helper = db.CreateHelper();
+        await helper.ExecuteAsync($"INSERT INTO {table} (id, n) VALUES (@id, 0)", Enumerable.Range(1, 9).Select(id => new { id }));
+        var byList = $"UPDATE {table} SET n = n + @step WHERE id IN @ids";
+        var templated = new DynamicParameters(new { id = 1 });
+        templated.Add("n", 100);
+
+        var listed = useAsync
+            ? await helper.ExecuteAsync(byList, new[] { new { step = 1, ids = new[] { 1, 2, 3 } }, new { step = 10, ids = new[] { 3, 4 } } })
+            : helper.Execute(byList, new[] { new { step = 1, ids = new[] { 1, 2, 3 } }, new { step = 10, ids = new[] { 3, 4 } } });
+        var fromTemplate = useAsync
+            ? await helper.ExecuteAsync($"UPDATE {table} SET n = n + @n WHERE id = @id", new[] { templated })
+            : helper.Execute($"UPDATE {table} SET n = n + @n WHERE id = @id", new[] { templated });
+
+        Assert.Equal((5, 1), (listed, fromTemplate));
+        Assert.Equal([101, 1, 11, 10, 0], await helper.FetchAllAsync<int>($"SELECT n FROM {table} WHERE id <= 5 ORDER BY id"));
+    }
+
     [Fact]
     public async Task Execute_EmptySequence_SendsNothingAndReturnsZero()
     {
