@@ -229,9 +229,21 @@ public sealed class MySqlTestClusterNode
     /// <summary>Gets the end of the node's error log, for exception messages.</summary>
     internal string DescribeErrorLog() => _process.DescribeErrorLog();
 
-    /// <summary>Waits until the node's status satisfies <paramref name="condition"/>, within the cluster's operation timeout.</summary>
-    private async Task WaitForStatusAsync(Func<MySqlTestClusterNodeStatus, bool> condition, string what, CancellationToken cancellationToken)
+    /// <summary>Waits until the node's status satisfies <paramref name="condition"/>, within <see cref="MySqlTestClusterOptions.OperationTimeout"/>.</summary>
+    /// <param name="condition">What the status must show, for example <c>status =&gt; status.IsSynced</c>.</param>
+    /// <param name="what">What the node is waited for to do, for a timeout's message: "become synced".</param>
+    /// <exception cref="TimeoutException">The status did not satisfy the condition in time; the message gives the last status and the node's error log.</exception>
+    public void WaitForStatus(Func<MySqlTestClusterNodeStatus, bool> condition, string what) => WaitForStatusAsync(condition, what).GetAwaiter().GetResult();
+
+    /// <summary>Asynchronously waits until the node's status satisfies <paramref name="condition"/>, within <see cref="MySqlTestClusterOptions.OperationTimeout"/>.</summary>
+    /// <param name="condition">What the status must show, for example <c>status =&gt; status.IsSynced</c>.</param>
+    /// <param name="what">What the node is waited for to do, for a timeout's message: "become synced".</param>
+    /// <param name="cancellationToken">A token to cancel the asynchronous operation.</param>
+    /// <returns>A task that completes when the condition holds.</returns>
+    /// <exception cref="TimeoutException">The status did not satisfy the condition in time; the message gives the last status and the node's error log.</exception>
+    public async Task WaitForStatusAsync(Func<MySqlTestClusterNodeStatus, bool> condition, string what, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(condition);
         var timeout = _cluster.OperationTimeout;
         var deadline = DateTime.UtcNow + timeout;
         string last = "no answer yet";

@@ -34,7 +34,7 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
 
             // When it is synced again (it passes through Joined while it catches up) and checked, it serves scopes again
             await SetDesyncAsync(node2, on: false);
-            await WaitUntilAsync(node2, static status => status.IsSynced, "synced after wsrep_desync was turned off");
+            await node2.WaitForStatusAsync(static status => status.IsSynced, "become synced after wsrep_desync was turned off");
             await db.CheckReplicasAsync();
             Assert.Contains("node2", await ClusterRoutingTests.NodeNamesAsync(db, 9));
             Assert.Equal(3, db.GetStatistics().AvailableClusterNodes);
@@ -55,7 +55,7 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
         {
             // Given node1 and node2 killed at once: node3 alone has no quorum and leaves the primary component
             await Task.WhenAll(Cluster.Nodes[0].KillAsync(), Cluster.Nodes[1].KillAsync());
-            await WaitUntilAsync(Cluster.Nodes[2], static status => !status.IsPrimary, "non-primary after the two other nodes were killed");
+            await Cluster.Nodes[2].WaitForStatusAsync(static status => !status.IsPrimary, "leave the primary component after the two other nodes were killed");
             await db.CheckReplicasAsync();
 
             // When a scope is opened to write
@@ -140,20 +140,5 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
         await using var connection = await ClusterFixture.OpenAsync(node.AdminConnectionString);
         await using var command = new MySqlCommand($"SET GLOBAL wsrep_desync = {(on ? "ON" : "OFF")}", connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task WaitUntilAsync(MySqlTestClusterNode node, Func<MySqlTestClusterNodeStatus, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            var status = await node.GetStatusAsync();
-            if (condition(status))
-                return;
-            last = status.ToString();
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{node.Name} was not {what} within 60 s; last status: {last}");
     }
 }
