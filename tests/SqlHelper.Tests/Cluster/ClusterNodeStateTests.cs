@@ -121,11 +121,14 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
     public async Task WarmUp_OneNodeUnreachable_WarmsTheOthersAndMarksItDown_AllUnreachable_Throws()
     {
         // Given a helper whose first node does not exist, with idle connections wanted
+        var before = await Task.WhenAll(Cluster.Nodes.Skip(1).Select(AppSessionsAsync));
         string[] nodes = ["Server=127.0.0.9;Port=1;Database=x;User ID=u;Password=secret", .. Cluster.Nodes.Skip(1).Select(node => node.ConnectionString)];
-        await using var db = ClusterRoutingTests.NewHelper(nodes, checkInterval: TimeSpan.FromMinutes(10), minIdle: 1);
+        await using var db = ClusterRoutingTests.NewHelper(nodes, checkInterval: TimeSpan.FromMinutes(10), minIdle: 3);
 
-        // When it warms up, then the reachable nodes are warmed, and the dead one is skipped by scopes at once
+        // When it warms up, then the reachable nodes are warmed (three idle connections each; the health check's connection is one), and the dead one is skipped by scopes at once
         await db.WarmUpAsync();
+        var after = await Task.WhenAll(Cluster.Nodes.Skip(1).Select(AppSessionsAsync));
+        Assert.All(after.Zip(before), pair => Assert.True(pair.First - pair.Second >= 3, $"warm-up left fewer than 3 connections on a reachable node ({pair.Second} -> {pair.First} sessions)"));
         Assert.Equal(2, db.GetStatistics().AvailableClusterNodes);
         await using (var scope = await db.OpenAsync())
             Assert.NotEqual("node1", await ClusterRoutingTests.NodeNameAsync(scope));
@@ -135,7 +138,11 @@ public sealed class ClusterNodeStateTests(ClusterFixture fixture, ITestOutputHel
         Assert.Throws<MySqlException>(() => dead.WarmUp());
     }
 
-    private static async Task SetDesyncAsync(MySqlTestClusterNode node, bool on)
+    private async Task<long> AppSessionsAsync(MySqlTestClusterNode node) => Convert.ToInt64(
+        await ClusterFixture.ScalarAsync(node.AdminConnectionString, $"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '{Cluster.UserName}'"),
+        System.Globalization.CultureInfo.InvariantCulture);
+
+        private static async Task SetDesyncAsync(MySqlTestClusterNode node, bool on)
     {
         await using var connection = await ClusterFixture.OpenAsync(node.AdminConnectionString);
         await using var command = new MySqlCommand($"SET GLOBAL wsrep_desync = {(on ? "ON" : "OFF")}", connection);
