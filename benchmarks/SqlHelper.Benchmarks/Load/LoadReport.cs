@@ -23,8 +23,9 @@ internal static class LoadReport
 
     private static void FormatContentionRows(StringBuilder text, IReadOnlyList<LoadRow> rows)
     {
-        text.AppendLine("Contention: many flows on a pool of N connections (raw: MySqlConnector `Maximum Pool Size` = N; SqlHelper: `MaxConnections` = N,");
-        text.AppendLine("default options, so ambient outermost scopes leave 1 connection to nested ones), ConnectionReset off, one point select per operation.");
+        text.AppendLine("Contention: many flows on a pool of N connections (raw: MySqlConnector `Maximum Pool Size` = N; SqlHelper: `MaxConnections` = N;");
+        text.AppendLine("ambient with ReservedForNested=1, the default, leaves 1 connection to nested scopes, so its outermost scopes use N - 1;");
+        text.AppendLine("ReservedForNested=0 and per-instance use all N), ConnectionReset off, one point select per operation.");
         text.AppendLine();
         text.AppendLine("| variant | flows | connections | api | ops/s (median) | min–max | × raw (median) | × raw min–max | p50 ms | p99 ms (median) | p99 × raw (median) | p99 × raw min–max | client CPU µs/op | Δ CPU µs/op vs raw |");
         text.AppendLine("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
