@@ -71,6 +71,7 @@ public sealed partial class SqlHelper : IDisposable, IAsyncDisposable
             SessionReset = _options.SessionReset,
             PingAfterIdle = _options.PingAfterIdle,
             ParameterCheck = parameterCheck,
+            RewriteBatchedInserts = _options.RewriteBatchedInserts,
             Statements = statements,
             Clock = _clock,
         };

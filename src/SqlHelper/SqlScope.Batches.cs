@@ -19,7 +19,10 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentNullException"><paramref name="statements"/> or one of its elements is null.</exception>
     /// <exception cref="ArgumentException">A statement's parameter object lacks a parameter its SQL uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    /// <exception cref="SqlBatchException">The server rejected a statement: the exception names its index; the ones before it ran.</exception>
+    /// <exception cref="SqlBatchException">
+    /// The server rejected a statement: the exception names its index; the ones before it ran. With
+    /// <see cref="SqlHelperOptions.RewriteBatchedInserts"/>, a rejected multi-row INSERT names the range of statements it carried.
+    /// </exception>
     /// <exception cref="SqlConnectionLostException">The connection was lost while the batch ran.</exception>
     /// <exception cref="SqlSelfDeadlockException">A statement waited for a lock held by an enclosing scope of the same flow.</exception>
     public IReadOnlyList<int> ExecuteBatch(IEnumerable<SqlBatchStatement> statements) =>
@@ -32,7 +35,10 @@ public sealed partial class SqlScope
     /// <exception cref="ArgumentNullException"><paramref name="statements"/> or one of its elements is null.</exception>
     /// <exception cref="ArgumentException">A statement's parameter object lacks a parameter its SQL uses.</exception>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
-    /// <exception cref="SqlBatchException">The server rejected a statement: the exception names its index; the ones before it ran.</exception>
+    /// <exception cref="SqlBatchException">
+    /// The server rejected a statement: the exception names its index; the ones before it ran. With
+    /// <see cref="SqlHelperOptions.RewriteBatchedInserts"/>, a rejected multi-row INSERT names the range of statements it carried.
+    /// </exception>
     /// <exception cref="SqlConnectionLostException">The connection was lost while the batch ran.</exception>
     /// <exception cref="SqlSelfDeadlockException">A statement waited for a lock held by an enclosing scope of the same flow.</exception>
     /// <exception cref="OperationCanceledException">The batch was cancelled.</exception>
@@ -113,7 +119,10 @@ public sealed partial class SqlScope
             var pool = scope.Owner._lease.Pool!;
             var maxAllowedPacket = await pool.Limits.MaxAllowedPacketAsync(connection, transaction, io, cancellationToken).ConfigureAwait(false);
             var items = Array.ConvertAll(statements, static s => (s.Sql, s.Param));
-            return await BatchRunner.RunAsync(connection, transaction, items, maxAllowedPacket,
-                static i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"statement {i} (zero-based) of the batch"), io, cancellationToken).ConfigureAwait(false);
+            return await BatchRunner.RunAsync(connection, transaction, items, maxAllowedPacket, pool.RewriteBatchedInserts,
+                static (first, last) => first == last
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"statement {first} (zero-based) of the batch")
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"statements {first} to {last} (zero-based) of the batch"),
+                io, cancellationToken).ConfigureAwait(false);
         };
 }

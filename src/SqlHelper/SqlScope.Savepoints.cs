@@ -10,12 +10,11 @@ namespace SqlHelpers;
 // savepoint is already gone (an enclosing savepoint scope ended first, or the transaction ended) ends with nothing to do.
 public sealed partial class SqlScope
 {
-    private readonly Lock _savepointLock = new();
-    private List<Savepoint>? _savepoints;   // on the owning scope: the live savepoints of its transaction, oldest first
-    private Savepoint? _savepoint;          // on a savepoint scope: its own
+    // The savepoints live in the leases' rarely used part (LeaseExtras): the owning scope's lease keeps the live savepoints
+    // of its transaction, oldest first, under the lock of that object; a savepoint scope's lease keeps its own.
 
     /// <summary>Gets whether this scope is a savepoint scope (<see cref="ScopeOption.Nested"/>): its commit and rollback act on its savepoint.</summary>
-    public bool IsSavepoint => _savepoint is not null;
+    public bool IsSavepoint => _lease.ExtrasIfCreated?.Savepoint is not null;
 
     /// <summary>Sets this joined scope's savepoint in the owner's transaction. Throws a clear error when there is no transaction or the connection is gone.</summary>
     internal async ValueTask SetSavepointAsync(IOBehavior io, CancellationToken cancellationToken)
@@ -38,16 +37,17 @@ public sealed partial class SqlScope
         {
             throw failure;
         }
-        lock (owner._savepointLock)
-            (owner._savepoints ??= []).Add(savepoint);
-        _savepoint = savepoint;
+        var ownerExtras = owner._lease.Extras;
+        lock (ownerExtras)
+            (ownerExtras.Savepoints ??= []).Add(savepoint);
+        _lease.Extras.Savepoint = savepoint;
     }
 
     /// <summary>Releases (<paramref name="commit"/>) or rolls back to this scope's savepoint: the core of Commit and Rollback on a savepoint scope.</summary>
     private async ValueTask EndSavepointCoreAsync(IOBehavior io, bool commit, CancellationToken cancellationToken)
     {
         ThrowIfNotLive();
-        var savepoint = _savepoint!;
+        var savepoint = _lease.Extras.Savepoint!;
         if (!TakeSavepoint(savepoint, out var reason))
             throw new InvalidOperationException($"Cannot {(commit ? "commit" : "roll back")} this savepoint scope: {reason}");
         Owner.ThrowIfStreamOpen();
@@ -65,7 +65,7 @@ public sealed partial class SqlScope
     /// <summary>On dispose: rolls back to a savepoint that was neither released nor rolled back. Never throws.</summary>
     private async ValueTask RollbackSavepointOnEndAsync(IOBehavior io)
     {
-        if (_savepoint is not { } savepoint || !TakeSavepoint(savepoint, out _))
+        if (_lease.ExtrasIfCreated?.Savepoint is not { } savepoint || !TakeSavepoint(savepoint, out _))
             return;
         try
         {
@@ -117,15 +117,17 @@ public sealed partial class SqlScope
     private bool TakeSavepoint(Savepoint savepoint, out string reason)
     {
         var owner = Owner;
-        lock (owner._savepointLock)
+        var ownerExtras = owner._lease.Extras;
+        lock (ownerExtras)
         {
-            var index = owner._savepoints?.IndexOf(savepoint) ?? -1;
+            var savepoints = ownerExtras.Savepoints;
+            var index = savepoints?.IndexOf(savepoint) ?? -1;
             if (index < 0)
             {
                 reason = "it has already been committed or rolled back, or an enclosing savepoint scope ended first and took this savepoint with it.";
                 return false;
             }
-            owner._savepoints!.RemoveRange(index, owner._savepoints.Count - index);
+            savepoints!.RemoveRange(index, savepoints.Count - index);
             if (!ReferenceEquals(savepoint.Transaction, owner.Transaction))
             {
                 reason = "the transaction it was set in has already been committed or rolled back.";
@@ -137,5 +139,5 @@ public sealed partial class SqlScope
     }
 
     /// <summary>A savepoint set by a savepoint scope, and the transaction it belongs to.</summary>
-    private sealed record Savepoint(string Name, MySqlTransaction Transaction);
+    internal sealed record Savepoint(string Name, MySqlTransaction Transaction);
 }

@@ -102,8 +102,8 @@ public sealed partial class SqlScope
         }
         Owner._lease.Transaction = transaction;
         _lease.OwnsTransaction = true;
-        if (_command is not null)
-            _command.Transaction = transaction;
+        if (_lease.ExtrasIfCreated?.Command is { } command)
+            command.Transaction = transaction;
         return transaction;
     }
 

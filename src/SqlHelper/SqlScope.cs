@@ -23,7 +23,6 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     private readonly ScopeLease _lease;
     private readonly SqlScope? _joinTarget;
     private ScopeReclaimer? _reclaimer;
-    private MySqlCommand? _command;
     private int _state;
     private int _liveChildren;
 
@@ -60,7 +59,8 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         {
             ThrowIfNotLive();
             OnRawAccess();
-            var command = _command ??= _lease.Connection!.CreateCommand();
+            var extras = _lease.Extras;   // the command lives in the lease's rarely used part: most scopes never make one
+            var command = extras.Command ??= _lease.Connection!.CreateCommand();
             command.Transaction = Transaction;
             return command;
         }
@@ -205,7 +205,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     private ValueTask EndAsync(IOBehavior io) =>
         // Not an async method when there is only the lease to release (no command was made, not joined, no savepoint, no
         // result left open on the connection): no state machine.
-        _command is null && _joinTarget is null && _savepoint is null && Volatile.Read(ref _openResult) is null
+        _joinTarget is null && Volatile.Read(ref _openResult) is null && _lease.ExtrasIfCreated is null or { Command: null, Savepoint: null }
             ? _lease.Pool!.ReleaseAsync(_lease, io)
             : EndWithCommandAsync(io);
 
@@ -213,10 +213,9 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     {
         await CloseOpenResultsAsync(io).ConfigureAwait(false);
         await RollbackSavepointOnEndAsync(io).ConfigureAwait(false);
-        var command = _command;
-        _command = null;
-        if (command is not null)
+        if (_lease.ExtrasIfCreated is { Command: { } command } extras)
         {
+            extras.Command = null;
             if (io == IOBehavior.Synchronous)
                 command.Dispose();
             else

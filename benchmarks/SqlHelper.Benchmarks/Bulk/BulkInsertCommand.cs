@@ -34,6 +34,9 @@ internal static class BulkInsertCommand
         await using var database = await BenchmarkDatabase.ResolveAsync(connection);
         var cs = new MySqlConnectionStringBuilder(ConnectionStrings.For(database.ConnectionString, connectionReset: false, maxPoolSize: 10)) { AllowLoadLocalInfile = true }.ConnectionString;
         await using var db = new SqlHelper(ConnectionStrings.Helper(cs, ScopeMode.AsyncFlowStack, 10));
+        var rewriting = ConnectionStrings.Helper(cs, ScopeMode.AsyncFlowStack, 10);
+        rewriting.RewriteBatchedInserts = true;
+        await using var rewritingDb = new SqlHelper(rewriting);
         await using (var setup = new MySqlConnection(cs))
         {
             await setup.OpenAsync();
@@ -46,6 +49,7 @@ internal static class BulkInsertCommand
             ("raw Dapper Execute(sql, list), a round trip per row", () => RawDapperAsync(cs, rows)),
             ("SqlHelper Execute(sql, list), multi-row INSERT", () => HelperExecuteAsync(db, rows)),
             ("SqlHelper ExecuteBatch, MySqlBatch", () => HelperBatchAsync(db, rows)),
+            ("SqlHelper ExecuteBatch, RewriteBatchedInserts", () => HelperBatchAsync(rewritingDb, rows)),
             ("reference: raw MySqlBatch, chunks of 1,000, no per-statement counts", () => RawBatchAsync(cs, rows)),
             ("reference: raw MySqlBatch, chunks of 1,000, + SELECT ROW_COUNT() per statement", () => RawBatchAsync(cs, rows, markers: true)),
             ("SqlHelper BulkInsert, MySqlBulkCopy", () => HelperBulkAsync(db, rows)),

@@ -48,9 +48,13 @@ internal static class InsertRewrite
         var i = 0;
         if (!(Is(tokens[i], "INSERT") || Is(tokens[i], "REPLACE")))
             return null;
+        var affectsOneRowEach = Is(tokens[i], "INSERT");
         i++;
         while (i < tokens.Count && (Is(tokens[i], "LOW_PRIORITY") || Is(tokens[i], "DELAYED") || Is(tokens[i], "HIGH_PRIORITY") || Is(tokens[i], "IGNORE")))
+        {
+            affectsOneRowEach &= !Is(tokens[i], "IGNORE") && !Is(tokens[i], "DELAYED");
             i++;
+        }
         if (i < tokens.Count && Is(tokens[i], "INTO"))
             i++;
         if (!IsName(tokens, i) || Is(tokens[i], "VALUES") || Is(tokens[i], "VALUE") || Is(tokens[i], "SET"))
@@ -110,7 +114,7 @@ internal static class InsertRewrite
             if (tokens[t].Kind == Kind.Parameter)
                 parameters.Add((tokens[t].Start - start, tokens[t].End - tokens[t].Start, tokens[t].Text));
         }
-        return new InsertShape(sql[..prefixEnd], sql[start..tokens[rowEnd].End], parameters);
+        return new InsertShape(sql[..prefixEnd], sql[start..tokens[rowEnd].End], parameters, affectsOneRowEach);
     }
 
     /// <summary>Splits <paramref name="sql"/> into tokens, or returns <c>null</c> at anything it does not understand.</summary>

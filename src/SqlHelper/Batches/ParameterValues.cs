@@ -57,6 +57,20 @@ internal static class ParameterValues
         }
     }
 
+    /// <summary>Returns whether <see cref="TryGet"/> reads objects of <paramref name="type"/> through their public members (not a dictionary or <see cref="DynamicParameters"/>).</summary>
+    public static bool ReadsMembers(Type type) =>
+        !typeof(DynamicParameters).IsAssignableFrom(type) && !typeof(IEnumerable<KeyValuePair<string, object?>>).IsAssignableFrom(type);
+
+    /// <summary>
+    /// Returns the getter of member <paramref name="name"/> of a type <see cref="ReadsMembers"/> accepts (its value still to
+    /// be passed through <see cref="Converted"/>), or <c>null</c> when the type has no such member.
+    /// </summary>
+    public static Func<object, object?>? MemberGetter(Type type, string name) => GettersOf(type).GetValueOrDefault(name);
+
+    /// <summary>Converts a member's value as Dapper converts it; see <see cref="TryGet"/>.</summary>
+    /// <exception cref="ArgumentException">The value is a list.</exception>
+    public static object? Converted(object? value, string name) => Convert(value, name);
+
     /// <summary>
     /// Returns a conservative estimate of the bytes <paramref name="value"/> takes in the SQL text MySqlConnector sends:
     /// escaping may double a string or binary value.

@@ -30,8 +30,8 @@ internal static class RowBatches
         var statements = new (string, object?)[rows.Count];
         for (var i = 0; i < statements.Length; i++)
             statements[i] = (sql, rows[i]);
-        var affected = await BatchRunner.RunAsync(connection, transaction, statements, maxAllowedPacket,
-            static i => string.Create(CultureInfo.InvariantCulture, $"the statement for row {i} (zero-based) of the sequence"), io, cancellationToken).ConfigureAwait(false);
+        var affected = await BatchRunner.RunAsync(connection, transaction, statements, maxAllowedPacket, rewriteInserts: false,
+            static (i, _) => string.Create(CultureInfo.InvariantCulture, $"the statement for row {i} (zero-based) of the sequence"), io, cancellationToken).ConfigureAwait(false);
         var total = 0;
         foreach (var count in affected)
             total += count;

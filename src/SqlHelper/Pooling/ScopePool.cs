@@ -69,6 +69,9 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// <summary>Gets the check of parameter objects against the SQL's <c>@names</c>.</summary>
     public ParameterCheck ParameterCheck => _settings.ParameterCheck;
 
+    /// <summary>Gets whether batches send runs of identical single-row INSERTs as multi-row INSERTs (<see cref="SqlHelperOptions.RewriteBatchedInserts"/>).</summary>
+    public bool RewriteBatchedInserts => _settings.RewriteBatchedInserts;
+
     /// <summary>Gets the detector of nested scopes waiting on their own flow's locks, or <c>null</c> where it does not apply.</summary>
     public SelfDeadlockDetector? SelfDeadlockDetector { get; }
 

@@ -20,6 +20,8 @@ internal sealed class ScopePoolSettings
 
     public required ParameterCheck ParameterCheck { get; init; }
 
+    public bool RewriteBatchedInserts { get; init; }
+
     public required StatementAnalyzer Statements { get; init; }
 
     public required Clock Clock { get; init; }

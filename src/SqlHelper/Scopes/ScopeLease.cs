@@ -7,11 +7,15 @@ namespace SqlHelpers.Scopes;
 /// What a scope holds from its pool: its connection, its admission slot and the facts diagnostics report about it.
 /// Kept apart from <see cref="SqlScope"/> so the registry of live leases never keeps an abandoned scope reachable.
 /// </summary>
+/// <remarks>
+/// Only what every scope uses lives here; what few scopes use (a transaction, savepoints, the scope's own command, an
+/// activity, the warning watch, the open site) lives in <see cref="LeaseExtras"/>, created when first needed.
+/// </remarks>
 internal sealed class ScopeLease(long id, long flowId, int depth, long openedMilliseconds, string? openSite, bool isJoined = false)
 {
+    private LeaseExtras? _extras = openSite is null ? null : new LeaseExtras { OpenSite = openSite };
     private int _released;
     private int _leakReported;
-    private MySqlInfoMessageEventHandler? _onWarning;
 
     /// <summary>Gets the scope's id, unique within its helper.</summary>
     public long Id { get; } = id;
@@ -23,7 +27,7 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public int Depth { get; } = depth;
 
     /// <summary>Gets the stack trace of the code that opened the scope, when <see cref="SqlHelperOptions.CaptureOpenSite"/> is on.</summary>
-    public string? OpenSite { get; } = openSite;
+    public string? OpenSite => _extras?.OpenSite;
 
     /// <summary>Gets the managed thread that opened the scope.</summary>
     public int ThreadId { get; } = Environment.CurrentManagedThreadId;
@@ -47,13 +51,29 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public bool IsJoined { get; } = isJoined;
 
     /// <summary>Gets or sets the transaction begun on this lease's connection (it may have ended since).</summary>
-    public MySqlTransaction? Transaction { get; set; }
+    public MySqlTransaction? Transaction
+    {
+        get => Volatile.Read(ref _extras)?.Transaction;
+        set
+        {
+            if (value is not null || Volatile.Read(ref _extras) is not null)
+                Extras.Transaction = value;
+        }
+    }
 
     /// <summary>
     /// Gets or sets whether this lease's scope began the transaction its commands run in (a joined scope may begin one on
-    /// the connection it joined). Kept here rather than on the scope, where it would cost a scope 8 bytes.
+    /// the connection it joined).
     /// </summary>
-    public bool OwnsTransaction { get; set; }
+    public bool OwnsTransaction
+    {
+        get => Volatile.Read(ref _extras)?.OwnsTransaction ?? false;
+        set
+        {
+            if (value || Volatile.Read(ref _extras) is not null)
+                Extras.OwnsTransaction = value;
+        }
+    }
 
     /// <summary>
     /// Gets or sets whether the session may have been changed by what ran on this connection (used under
@@ -73,7 +93,21 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public int Slot { get; set; } = -1;
 
     /// <summary>Gets or sets the activity that spans the scope, when someone listens to SqlHelper's activity source.</summary>
-    public System.Diagnostics.Activity? Activity { get; set; }
+    public System.Diagnostics.Activity? Activity
+    {
+        get => Volatile.Read(ref _extras)?.Activity;
+        set
+        {
+            if (value is not null || Volatile.Read(ref _extras) is not null)
+                Extras.Activity = value;
+        }
+    }
+
+    /// <summary>Gets the lease's rarely used part, or <c>null</c> while no feature needed it.</summary>
+    public LeaseExtras? ExtrasIfCreated => Volatile.Read(ref _extras);
+
+    /// <summary>Gets the lease's rarely used part, creating it on first use (once, even when two flows sharing the connection race).</summary>
+    public LeaseExtras Extras => Volatile.Read(ref _extras) ?? CreateExtras();
 
     /// <summary>
     /// Makes the lease dirty as soon as a statement on its connection raises a warning: the next borrower's
@@ -82,15 +116,19 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     /// </summary>
     public void WatchWarnings()
     {
-        if (_onWarning is null && Connection is { } connection)
-            connection.InfoMessage += _onWarning = (_, _) => Dirty = true;
+        if (Volatile.Read(ref _extras)?.OnWarning is null && Connection is { } connection)
+        {
+            MySqlInfoMessageEventHandler onWarning = (_, _) => Dirty = true;
+            Extras.OnWarning = onWarning;
+            connection.InfoMessage += onWarning;
+        }
     }
 
     /// <summary>Stops watching for warnings (the connection goes back to the pool).</summary>
     public void StopWatchingWarnings()
     {
-        if (_onWarning is not null && Connection is { } connection)
-            connection.InfoMessage -= _onWarning;
+        if (Volatile.Read(ref _extras)?.OnWarning is { } onWarning && Connection is { } connection)
+            connection.InfoMessage -= onWarning;
     }
 
     /// <summary>Gets whether the lease was reported as a suspected leak.</summary>
@@ -111,5 +149,11 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
             return false;
         _released = 1;
         return true;
+    }
+
+    private LeaseExtras CreateExtras()
+    {
+        Interlocked.CompareExchange(ref _extras, new LeaseExtras(), null);
+        return _extras!;
     }
 }

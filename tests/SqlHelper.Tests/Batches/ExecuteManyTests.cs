@@ -35,6 +35,52 @@ public sealed class ExecuteManyTests(DatabaseFixture db)
 
     [Theory]
     [MemberData(nameof(Ways))]
+    public async Task Execute_TwoWholeStatementsOrMore_ArePreparedOncePerSessionAndTheRestSentAsText(bool useAsync)
+    {
+        await using var table = await db.CreateTableAsync(Columns);
+        await using var helper = db.CreateHelper(o => o.SessionReset = SessionResetPolicy.WhenDirty);
+        await using var scope = await helper.OpenAsync();
+        var sql = $"INSERT INTO {table} (id, n, name, data, at, amount) VALUES (@Id, @N, @Name, @Data, @At, @Amount)";
+        var before = await StatusAsync(scope);
+
+        var first = useAsync ? await scope.ExecuteAsync(sql, Enumerable.Range(0, 2500).Select(MakeRow)) : scope.Execute(sql, Enumerable.Range(0, 2500).Select(MakeRow));
+        var afterFirst = await StatusAsync(scope);
+        var second = useAsync ? await scope.ExecuteAsync(sql, Enumerable.Range(2500, 2000).Select(MakeRow)) : scope.Execute(sql, Enumerable.Range(2500, 2000).Select(MakeRow));
+        var afterSecond = await StatusAsync(scope);
+        var few = await scope.ExecuteAsync(sql, Enumerable.Range(4500, 1999).Select(MakeRow));   // one whole statement: not prepared for it
+        var afterFew = await StatusAsync(scope);
+
+        Assert.Equal((2500, 2000, 1999), (first, second, few));
+        Assert.Equal((1L, 2L, 3L), (afterFirst.Prepare - before.Prepare, afterFirst.Execute - before.Execute, afterFirst.Insert - before.Insert));
+        Assert.Equal((0L, 2L, 2L), (afterSecond.Prepare - afterFirst.Prepare, afterSecond.Execute - afterFirst.Execute, afterSecond.Insert - afterFirst.Insert));   // the statement is cached on the session
+        // ... but its text is the one the session prepared already, which MySqlConnector then uses; the rest goes as text
+        Assert.Equal((0L, 1L, 2L), (afterFew.Prepare - afterSecond.Prepare, afterFew.Execute - afterSecond.Execute, afterFew.Insert - afterSecond.Insert));
+        var back = await scope.FetchAllAsync<Row>($"SELECT id, n, name, data, at, amount FROM {table} ORDER BY id");
+        Assert.Equal(Enumerable.Range(0, 6499).Select(MakeRow), back);
+    }
+
+    [Fact]
+    public async Task Execute_ServerRefusesToPrepare_SendsTheSameRowsAsText()
+    {
+        await using var table = await db.CreateTableAsync();
+        var original = await db.ExecuteAdminAsync("SELECT @@GLOBAL.max_prepared_stmt_count");
+        await db.ExecuteAdminAsync("SET GLOBAL max_prepared_stmt_count = 0");
+        try
+        {
+            await using var helper = db.CreateHelper();
+            var affected = await helper.ExecuteAsync($"INSERT INTO {table} (id, n) VALUES (@id, @n)", Enumerable.Range(0, 3000).Select(id => new { id, n = id % 7 }));
+
+            Assert.Equal(3000, affected);
+            Assert.Equal(3000L * 2999 / 2, await db.ScalarAsync($"SELECT SUM(id) FROM {table}"));
+        }
+        finally
+        {
+            await db.ExecuteAdminAsync($"SET GLOBAL max_prepared_stmt_count = {original}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ways))]
     public async Task Execute_OnTheHelperWithASequence_InsertsEveryRowAndHoldsNothing(bool useAsync)
     {
         await using var table = await db.CreateTableAsync();
@@ -163,6 +209,14 @@ public sealed class ExecuteManyTests(DatabaseFixture db)
             await scope.RollbackAsync();
         }
         Assert.Equal(0L, await db.ScalarAsync($"SELECT COUNT(*) FROM {table}"));
+    }
+
+    private static async Task<(long Prepare, long Execute, long Insert)> StatusAsync(SqlScope scope)
+    {
+        var rows = await scope.FetchAllAsync<(string Name, long Value)>(
+            "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME IN ('COM_STMT_PREPARE', 'COM_STMT_EXECUTE', 'COM_INSERT')");
+        var values = rows.ToDictionary(static r => r.Name, static r => r.Value, StringComparer.OrdinalIgnoreCase);
+        return (values["COM_STMT_PREPARE"], values["COM_STMT_EXECUTE"], values["COM_INSERT"]);
     }
 
     private static Task<long> ComInsertAsync(SqlScope scope) =>

@@ -17,6 +17,15 @@ public sealed class InsertRewriteTests
         Assert.Equal(row, shape.Row);
     }
 
+    [Theory]
+    [InlineData("INSERT INTO t (a) VALUES (@a)", true)]
+    [InlineData("INSERT LOW_PRIORITY INTO t (a) VALUES (@a)", true)]
+    [InlineData("insert t value (@a)", true)]
+    [InlineData("INSERT IGNORE INTO t (a) VALUES (@a)", false)]
+    [InlineData("INSERT DELAYED INTO t (a) VALUES (@a)", false)]
+    [InlineData("REPLACE INTO t (a) VALUES (@a)", false)]
+    public void TryParse_OnlyAPlainInsert_AffectsOneRowEach(string sql, bool plain) => Assert.Equal(plain, InsertRewrite.TryParse(sql)!.AffectsOneRowEach);
+
     [Fact]
     public void TryParse_Parameters_AreFoundOutsideStringsOnly()
     {
