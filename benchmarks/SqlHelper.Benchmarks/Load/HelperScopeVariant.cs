@@ -10,12 +10,22 @@ internal sealed class HelperScopeVariant : InProcessVariant
     private readonly SqlHelper _db;
     private readonly bool _ambient;
     private readonly bool _whenDirty;
+    private readonly int? _reservedForNested;
 
-    public HelperScopeVariant(LoadDims dims, string connectionString, ScopeMode mode, SessionResetPolicy sessionReset = SessionResetPolicy.Always)
+    /// <param name="dims">The group's dimensions (a contention group's pool size is <c>MaxConnections</c>).</param>
+    /// <param name="connectionString">The driver's connection string, the same as raw's.</param>
+    /// <param name="mode">Ambient (the flow's scope stack) or per-instance scopes.</param>
+    /// <param name="sessionReset">The session reset policy.</param>
+    /// <param name="reservedForNested">
+    /// <see cref="SqlHelperOptions.ReservedForNested"/>; <c>null</c> leaves the default (1 in ambient mode, where outermost
+    /// scopes then use at most N - 1 of the N connections; per-instance mode never reserves). Set, it is named in the row.
+    /// </param>
+    public HelperScopeVariant(LoadDims dims, string connectionString, ScopeMode mode, SessionResetPolicy sessionReset = SessionResetPolicy.Always, int? reservedForNested = null)
         : base(dims)
     {
         _ambient = mode == ScopeMode.AsyncFlowStack;
         _whenDirty = sessionReset == SessionResetPolicy.WhenDirty;
+        _reservedForNested = reservedForNested;
         // One connection per scope the flows can hold at once, plus the one outermost scopes leave to nested ones; in a
         // contention group, the group's small pool (with the default reserve: in ambient mode outermost scopes use N - 1).
         _db = new SqlHelper(new SqlHelperOptions
@@ -25,13 +35,15 @@ internal sealed class HelperScopeVariant : InProcessVariant
             MaxConnections = dims.Connections ?? dims.Flows * dims.Nest + 1,
             AcquireTimeout = TimeSpan.FromSeconds(120),
             SessionReset = sessionReset,
+            ReservedForNested = reservedForNested,
         });
     }
 
     /// <summary>The name of the row that resets only sessions a scope may have changed (not a like-for-like row).</summary>
     public const string WhenDirtyName = "SqlHelper ambient, SessionReset=WhenDirty";
 
-    public override string Name => _whenDirty ? WhenDirtyName : _ambient ? "SqlHelper ambient" : "SqlHelper per-instance";
+    public override string Name => _whenDirty ? WhenDirtyName
+        : (_ambient ? "SqlHelper ambient" : "SqlHelper per-instance") + (_reservedForNested is { } reserved ? $", ReservedForNested={reserved}" : "");
 
     public override void Trim() => _db.ClearPool();
 

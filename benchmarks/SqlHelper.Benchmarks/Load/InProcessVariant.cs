@@ -34,8 +34,10 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
         var startCount = Sum(counts);
         var start = Stopwatch.GetTimestamp();
         var startCpu = process.TotalProcessorTime;
+        var startItems = ThreadPool.CompletedWorkItemCount;
         await Task.Delay(duration);
         var endCount = Sum(counts);
+        var items = ThreadPool.CompletedWorkItemCount - startItems;
         var elapsed = Stopwatch.GetElapsedTime(start);
         run.Recording = false;
         process.Refresh();
@@ -48,7 +50,8 @@ internal abstract class InProcessVariant(LoadDims dims) : LoadVariant
         var latencies = Dims.IsContention ? states.SelectMany(static f => f.Latencies).Select(static t => t * 1000.0 / Stopwatch.Frequency).ToArray() : [];
         return new LoadSample(operations / elapsed.TotalSeconds, operations == 0 ? null : cpu.TotalMicroseconds / operations,
             latencies.Length == 0 ? null : Statistics.Quantile(latencies, 0.99),
-            latencies.Length == 0 ? null : Statistics.Quantile(latencies, 0.5));
+            latencies.Length == 0 ? null : Statistics.Quantile(latencies, 0.5),
+            Dims.IsContention && operations != 0 ? (double) items / operations : null);
     }
 
     /// <summary>Prepares a flow before its first operation (the "already open" variants open here).</summary>

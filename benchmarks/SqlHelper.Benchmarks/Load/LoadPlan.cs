@@ -61,10 +61,13 @@ internal static class LoadPlan
                 var dims = new LoadDims(flows, api, 1, Reset: false, connections);
                 // A long queue can keep one raw open waiting for seconds: raise the driver's Connection Timeout on both sides.
                 var cs = ConnectionStrings.For(connectionString, connectionReset: false, connections, connectTimeoutSeconds: 120);
+                // Ambient twice: with the default reserve (outermost scopes use N - 1 connections, raw uses N) and with none,
+                // which separates the reserve's designed cost from the admission path's. Per-instance mode never reserves.
                 groups.Add(new LoadGroup(dims, RawScopeVariant.VariantName,
                 [
                     () => new RawScopeVariant(dims, cs),
-                    () => new HelperScopeVariant(dims, cs, ScopeMode.AsyncFlowStack),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.AsyncFlowStack, reservedForNested: 1),
+                    () => new HelperScopeVariant(dims, cs, ScopeMode.AsyncFlowStack, reservedForNested: 0),
                     () => new HelperScopeVariant(dims, cs, ScopeMode.PerInstance),
                 ]));
             }

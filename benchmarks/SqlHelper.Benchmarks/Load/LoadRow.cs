@@ -11,6 +11,7 @@ namespace SqlHelpers.Benchmarks.Load;
 /// <param name="LatencyP99">The 99th percentile of operation times in ms, one per round; empty outside contention groups.</param>
 /// <param name="LatencyP99Ratios">This round's p99 divided by the reference's p99 in the same round; empty outside contention groups.</param>
 /// <param name="LatencyP50">The median operation time in ms, one per round; empty outside contention groups.</param>
+/// <param name="WorkItemsPerOp">Thread-pool work items completed per operation, one per round; empty outside contention groups.</param>
 internal sealed record LoadRow(
     string Variant,
     LoadDims Dims,
@@ -21,7 +22,8 @@ internal sealed record LoadRow(
     IReadOnlyList<double> CpuDeltas,
     IReadOnlyList<double> LatencyP99,
     IReadOnlyList<double> LatencyP99Ratios,
-    IReadOnlyList<double> LatencyP50)
+    IReadOnlyList<double> LatencyP50,
+    IReadOnlyList<double> WorkItemsPerOp)
 {
     public bool IsReference => Variant == Reference;
 
@@ -41,4 +43,6 @@ internal sealed record LoadRow(
     public double LatencyP99RatioMedian => Statistics.Median(LatencyP99Ratios);
 
     public double LatencyP50Median => Statistics.Median(LatencyP50);
+
+    public double WorkItemsPerOpMedian => Statistics.Median(WorkItemsPerOp);
 }

@@ -49,7 +49,8 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
             progress.WriteLine($"// [{g + 1}/{groups.Count}] {group.Dims} ({stopwatch.Elapsed.TotalSeconds:F1} s): " +
                 string.Join(", ", groupRows.Select(static r => $"{r.Variant} {r.Median:N0}/s" + (r.IsReference ? "" : $" ×{r.RatioMedian:F3}")
                     + (r.CpuPerOp.Count == 0 || r.IsReference ? "" : $" CPU {r.CpuDeltaMedian:+0.0;-0.0} µs/op")
-                    + (r.LatencyP99.Count == 0 ? "" : $" p99 {r.LatencyP99Median:F2} ms"))));
+                    + (r.LatencyP99.Count == 0 ? "" : $" p99 {r.LatencyP99Median:F2} ms")
+                    + (r.WorkItemsPerOp.Count == 0 ? "" : $" {r.WorkItemsPerOpMedian:F2} items/op"))));
         }
         return rows;
     }
@@ -88,7 +89,8 @@ internal sealed class LoadRunner(LoadOptions options, TextWriter progress)
                 results[i][0].CpuMicrosecondsPerOp is null ? [] : [.. results[i].Select((s, round) => (s.CpuMicrosecondsPerOp ?? double.NaN) - (results[reference][round].CpuMicrosecondsPerOp ?? double.NaN))],
                 results[i][0].LatencyP99Milliseconds is null ? [] : [.. results[i].Select(static s => s.LatencyP99Milliseconds ?? double.NaN)],
                 results[i][0].LatencyP99Milliseconds is null ? [] : [.. results[i].Select((s, round) => (s.LatencyP99Milliseconds ?? double.NaN) / (results[reference][round].LatencyP99Milliseconds ?? double.NaN))],
-                results[i][0].LatencyP50Milliseconds is null ? [] : [.. results[i].Select(static s => s.LatencyP50Milliseconds ?? double.NaN)]))];
+                results[i][0].LatencyP50Milliseconds is null ? [] : [.. results[i].Select(static s => s.LatencyP50Milliseconds ?? double.NaN)],
+                results[i][0].WorkItemsPerOp is null ? [] : [.. results[i].Select(static s => s.WorkItemsPerOp ?? double.NaN)]))];
         }
         finally
         {

@@ -12,4 +12,8 @@ namespace SqlHelpers.Benchmarks.Load;
 /// that ended inside the measured window; <c>null</c> where latencies are not recorded (only contention groups record them).
 /// </param>
 /// <param name="LatencyP50Milliseconds">The median of the same operation times.</param>
-internal readonly record struct LoadSample(double OpsPerSecond, double? CpuMicrosecondsPerOp, double? LatencyP99Milliseconds = null, double? LatencyP50Milliseconds = null);
+/// <param name="WorkItemsPerOp">
+/// Thread-pool work items this process completed per operation (<see cref="ThreadPool.CompletedWorkItemCount"/>): the
+/// hops an operation costs (a woken waiter's continuation, an I/O completion, a timer), in contention groups only.
+/// </param>
+internal readonly record struct LoadSample(double OpsPerSecond, double? CpuMicrosecondsPerOp, double? LatencyP99Milliseconds = null, double? LatencyP50Milliseconds = null, double? WorkItemsPerOp = null);

@@ -76,6 +76,16 @@ internal sealed class AdmissionGate : IDisposable
     public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>
+    /// Test hooks, <c>null</c> outside the unit tests: run inside <see cref="Resume"/> under the lock, before an offered
+    /// waiter tries for a slot and after that try failed (before its dispatch). A test uses them to stage, step by step, a
+    /// running flow that barges in ahead of the waiter and a release that lands between its try and its dispatch.
+    /// </summary>
+    internal Action? ResumeTrying { get; set; }
+
+    /// <inheritdoc cref="ResumeTrying"/>
+    internal Action? ResumeMissed { get; set; }
+
+    /// <summary>
     /// Takes a slot if fewer than <paramref name="limit"/> are held and nobody is queued, or the oldest waiter has waited
     /// less than the barge window.
     /// </summary>
@@ -132,12 +142,22 @@ internal sealed class AdmissionGate : IDisposable
     /// <summary>Returns a slot and offers it to (or, when strict, admits) waiters that now fit.</summary>
     public void Release()
     {
+        if (ReturnSlot())
+            DispatchReturned();
+    }
+
+    /// <summary>The first half of <see cref="Release"/>, outside the lock: frees the slot; returns whether anyone waits.</summary>
+    internal bool ReturnSlot()
+    {
         Interlocked.Decrement(ref _held);
-        if (Volatile.Read(ref _waiting) != 0)
-        {
-            lock (_lock)
-                DispatchLocked(_clock.NowMilliseconds);
-        }
+        return Volatile.Read(ref _waiting) != 0;
+    }
+
+    /// <summary>The second half of <see cref="Release"/>: under the lock, offers (or hands over) what was freed.</summary>
+    internal void DispatchReturned()
+    {
+        lock (_lock)
+            DispatchLocked(_clock.NowMilliseconds);
     }
 
     /// <summary>Fails every queued waiter with <paramref name="exception"/>.</summary>
@@ -179,9 +199,12 @@ internal sealed class AdmissionGate : IDisposable
                     waiter.Woken = false;
                     _offered--;
                 }
+                ResumeTrying?.Invoke();
                 var now = _clock.NowMilliseconds;
                 if (!IsStrictLocked(now) && TryIncrement(waiter.Limit))
                     CompleteLocked(waiter, AdmissionOutcome.Admitted, signal: false);
+                else
+                    ResumeMissed?.Invoke();
                 // When strict, this hands slots over in order, perhaps to this waiter. Its work item is still marked
                 // scheduled meanwhile, so that handoff does not queue it a second time: the caller sees the outcome
                 // returned here.

@@ -431,6 +431,47 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task Resume_ReleaseLandsBetweenTheOfferedWaitersTryAndItsDispatch_WaiterIsStillAdmitted()
+    {
+        // The lost wake-up fixed in 33a5439: a release that frees a slot (outside the lock) after an offered async waiter's
+        // failed try, and before that waiter's own dispatch, got the slot offered to the very waiter whose work item was
+        // running; nothing queued it again, so it kept the offer and waited for ever.
+        // Given one slot, held, and an async waiter queued within its barge window
+        using var gate = NewGate(Timeout.InfiniteTimeSpan);
+        Assert.True(gate.TryEnter(1));
+        var waiter = gate.Enqueue(1, IOBehavior.Asynchronous);
+        var wait = waiter.WaitAsync().AsTask();
+        // (The hooks run on the waiter's work item, under the gate's lock: they record, the test asserts.)
+        var barged = false;
+        var returned = false;
+        var restOfRelease = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.ResumeTrying = () =>
+        {
+            gate.ResumeTrying = null;
+            barged = gate.TryEnter(1);   // a running flow takes the offered slot first
+        };
+        gate.ResumeMissed = () =>
+        {
+            gate.ResumeMissed = null;
+            // ... and gives it back right after the waiter's try: its decrement lands now, the rest of its release waits
+            // for the lock the waiter's retry holds.
+            returned = gate.ReturnSlot();
+            restOfRelease.SetResult(Task.Factory.StartNew(gate.DispatchReturned, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        };
+
+        // When the holder releases (an offer: the waiter's work item runs the retry staged above)
+        gate.Release();
+        await (await restOfRelease.Task.Bounded()).Bounded();
+
+        // Then the waiter took the slot freed during its retry, before the rest of that release ran
+        Assert.True(barged);
+        Assert.True(returned);
+        Assert.Equal(AdmissionOutcome.Admitted, waiter.Outcome);
+        Assert.Equal(AdmissionOutcome.Admitted, await wait.Bounded());
+        Assert.Equal(1, gate.Held);
+    }
+
+    [Fact]
     public async Task ManySyncAndAsyncFlows_RealClock_EveryEntryAdmittedOnceAndTheLimitNeverPassed()
     {
         // Windows of 1 ms on the real clock switch the gate between barging and strict all the time.
