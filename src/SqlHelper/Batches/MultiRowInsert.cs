@@ -44,29 +44,99 @@ internal static class MultiRowInsert
         var values = new RowValues(shape);
         var sql = new StringBuilder();
         var total = 0;
-        var next = 0;
-        while (next < rows.Count)
+        Statement? statement = Build(0);
+        try
         {
-            var first = next;
-            using var command = new MySqlCommand { Connection = connection, Transaction = transaction };
-            next = AppendRows(shape, rows, first, rows.Count, budget, values, sql.Clear(), command.Parameters, out var sameParameters, out _);
-            command.CommandText = sql.ToString();
-            try
+            while (statement is { } current)
             {
-                if (prepareWholeStatements && sameParameters && next - first == rowsPerStatement)
-                    await TryPrepareAsync(command, io, cancellationToken).ConfigureAwait(false);
-                total += io == IOBehavior.Synchronous ? command.ExecuteNonQuery() : await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (MySqlException ex) when (ex.ErrorCode != MySqlErrorCode.QueryInterrupted)
-            {
-                throw new SqlBatchException(
-                    string.Create(CultureInfo.InvariantCulture,
-                        $"The server rejected the multi-row INSERT of rows {first} to {next - 1} (zero-based) of the sequence: {ex.Message.TrimEnd('.')}. {NoneOfItsRows} The rows before them were inserted."),
-                    first, next - 1, ex);
+                if (current.Prepare)
+                    await TryPrepareAsync(current.Command, io, cancellationToken).ConfigureAwait(false);
+                if (io == IOBehavior.Synchronous)
+                {
+                    total += Map(current, static command => command.ExecuteNonQuery());
+                    current.Command.Dispose();
+                    statement = current.End < rows.Count ? Build(current.End) : null;
+                    continue;
+                }
+                // While the server runs this statement, the next one is built (binding its rows costs about as much client
+                // time as the server spends on its share): never left running unobserved, even when building fails.
+                var running = current.Command.ExecuteNonQueryAsync(cancellationToken);
+                Statement? following;
+                try
+                {
+                    following = current.End < rows.Count ? Build(current.End) : null;
+                }
+                catch
+                {
+                    try
+                    {
+                        await running.ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is MySqlException or OperationCanceledException)
+                    {
+                        // The statement's outcome is the caller's to learn from the session; the binding error is reported.
+                    }
+                    throw;
+                }
+                try
+                {
+                    total += await MapAsync(current, running).ConfigureAwait(false);
+                }
+                catch
+                {
+                    following?.Command.Dispose();
+                    throw;
+                }
+                current.Command.Dispose();
+                statement = following;
             }
         }
+        finally
+        {
+            statement?.Command.Dispose();
+        }
         return total;
+
+        Statement Build(int first)
+        {
+            var command = new MySqlCommand { Connection = connection, Transaction = transaction };
+            var end = AppendRows(shape, rows, first, rows.Count, budget, values, sql.Clear(), command.Parameters, out var sameParameters, out _);
+            command.CommandText = sql.ToString();
+            return new Statement(command, first, end, prepareWholeStatements && sameParameters && end - first == rowsPerStatement);
+        }
     }
+
+    /// <summary>One multi-row INSERT ready to send: its command, the rows it carries (<c>First</c> to <c>End - 1</c>), and whether to prepare it.</summary>
+    private readonly record struct Statement(MySqlCommand Command, int First, int End, bool Prepare);
+
+    private static int Map(Statement statement, Func<MySqlCommand, int> execute)
+    {
+        try
+        {
+            return execute(statement.Command);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode != MySqlErrorCode.QueryInterrupted)
+        {
+            throw Rejected(statement, ex);
+        }
+    }
+
+    private static async ValueTask<int> MapAsync(Statement statement, Task<int> running)
+    {
+        try
+        {
+            return await running.ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode != MySqlErrorCode.QueryInterrupted)
+        {
+            throw Rejected(statement, ex);
+        }
+    }
+
+    private static SqlBatchException Rejected(Statement statement, MySqlException ex) => new(
+        string.Create(CultureInfo.InvariantCulture,
+            $"The server rejected the multi-row INSERT of rows {statement.First} to {statement.End - 1} (zero-based) of the sequence: {ex.Message.TrimEnd('.')}. {NoneOfItsRows} The rows before them were inserted."),
+        statement.First, statement.End - 1, ex);
 
     /// <summary>
     /// Prepares <paramref name="command"/> on the server (a cache hit after the first time on a session). A statement the

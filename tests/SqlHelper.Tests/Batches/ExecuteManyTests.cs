@@ -201,6 +201,56 @@ public sealed class ExecuteManyTests(DatabaseFixture db)
         Assert.Equal([101, 1, 11, 10, 0], await helper.FetchAllAsync<int>($"SELECT n FROM {table} WHERE id <= 5 ORDER BY id"));
     }
 
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public async Task Execute_RowThatThrowsWhenRead_ThrowsBeforeAnythingIsSent(bool useAsync)
+    {
+        await using var table = await db.CreateTableAsync();
+        await using var helper = db.CreateHelper();
+        var rows = Enumerable.Range(0, 2500).Select(static id => new ThrowingRow(id)).ToList();   // row 1500 throws when read
+
+        var ex = useAsync
+            ? await Assert.ThrowsAsync<InvalidOperationException>(() => helper.ExecuteAsync($"INSERT INTO {table} (id, n) VALUES (@Id, @N)", rows))
+            : Assert.Throws<InvalidOperationException>(() => helper.Execute($"INSERT INTO {table} (id, n) VALUES (@Id, @N)", rows));
+
+        Assert.Equal("row 1500 cannot be read", ex.Message);
+        Assert.Equal(0L, await db.ScalarAsync($"SELECT COUNT(*) FROM {table}"));   // every value is read before the first statement goes
+    }
+
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public async Task Execute_TypeHandlerThrowsWhileTheStatementBeforeItRuns_ThrowsAfterThatStatementEndedAndTheScopeStaysUsable(bool useAsync)
+    {
+        SqlMapper.AddTypeHandler(new PoisonHandler());
+        await using var table = await db.CreateTableAsync();
+        await using var helper = db.CreateHelper();
+        await using var scope = await helper.OpenAsync();
+        var rows = Enumerable.Range(0, 2500).Select(static id => new { id, n = new Poison(id) }).ToList();   // the handler refuses 1500
+
+        var ex = useAsync
+            ? await Assert.ThrowsAsync<InvalidOperationException>(() => scope.ExecuteAsync($"INSERT INTO {table} (id, n) VALUES (@id, @n)", rows))
+            : Assert.Throws<InvalidOperationException>(() => scope.Execute($"INSERT INTO {table} (id, n) VALUES (@id, @n)", rows));
+
+        Assert.Equal("1500 is poison", ex.Message);
+        // the first statement ran to its end (autocommit) before the error came out; the connection is free for the next one
+        Assert.Equal(1000L, await scope.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
+    }
+
+    private sealed record ThrowingRow(int Id)
+    {
+        public int N => Id == 1500 ? throw new InvalidOperationException($"row {Id} cannot be read") : Id;
+    }
+
+    private readonly record struct Poison(int Value);
+
+    private sealed class PoisonHandler : SqlMapper.TypeHandler<Poison>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, Poison value) =>
+            parameter.Value = value.Value == 1500 ? throw new InvalidOperationException($"{value.Value} is poison") : value.Value;
+
+        public override Poison Parse(object value) => new(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task Execute_EmptySequence_SendsNothingAndReturnsZero()
     {
