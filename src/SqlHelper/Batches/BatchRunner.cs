@@ -43,6 +43,7 @@ internal static class BatchRunner
         var affected = new int[statements.Count];
         var budget = ServerLimits.Budget(maxAllowedPacket);
         var rewriteFrom = rewriteInserts ? LastMentionOfLastInsertId(statements) + 1 : int.MaxValue;
+        var parameters = rewriteInserts ? statements.Select(static s => s.Param).ToArray() : null;   // the rows of merged INSERTs
         var sql = new StringBuilder();
         var units = new List<(int First, int Count)>();
         var next = 0;
@@ -56,10 +57,10 @@ internal static class BatchRunner
                 var first = next;
                 MySqlBatchCommand command;
                 long statementSize;
-                if (next >= rewriteFrom && InsertRunAt(statements, next) is { } run)
+                if (parameters is not null && next >= rewriteFrom && InsertRunAt(statements, next) is { } run)
                 {
                     command = new MySqlBatchCommand();
-                    next = MultiRowInsert.AppendRows(run.Shape, run.Rows, 0, run.Rows.Count, budget - size, new RowValues(run.Shape), sql.Clear(), command.Parameters, out _, out statementSize) + first;
+                    next = MultiRowInsert.AppendRows(run.Shape, parameters, next, run.End, budget - size, new RowValues(run.Shape), sql.Clear(), command.Parameters, out _, out statementSize);
                     command.CommandText = sql.ToString();
                 }
                 else
@@ -120,10 +121,10 @@ internal static class BatchRunner
     }
 
     /// <summary>
-    /// Returns the run of single-row plain INSERTs with the same SQL that starts at <paramref name="index"/> (two at least),
-    /// or <c>null</c>.
+    /// Returns the run of single-row plain INSERTs with the same SQL that starts at <paramref name="index"/> (two at least):
+    /// its shape and the index after its last statement; or <c>null</c>.
     /// </summary>
-    private static (InsertShape Shape, ArraySegment<object?> Rows)? InsertRunAt(IReadOnlyList<(string Sql, object? Param)> statements, int index)
+    private static (InsertShape Shape, int End)? InsertRunAt(IReadOnlyList<(string Sql, object? Param)> statements, int index)
     {
         var sql = statements[index].Sql;
         if (index + 1 >= statements.Count || !string.Equals(statements[index + 1].Sql, sql, StringComparison.Ordinal))
@@ -133,10 +134,7 @@ internal static class BatchRunner
         var end = index + 2;
         while (end < statements.Count && string.Equals(statements[end].Sql, sql, StringComparison.Ordinal))
             end++;
-        var rows = new object?[end - index];
-        for (var i = 0; i < rows.Length; i++)
-            rows[i] = statements[index + i].Param;
-        return (shape, rows);
+        return (shape, end);
     }
 
     /// <summary>

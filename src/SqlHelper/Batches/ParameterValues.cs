@@ -100,13 +100,9 @@ internal static class ParameterValues
 
     /// <summary>
     /// Returns the getter of member <paramref name="name"/> of a type <see cref="ReadsMembers"/> accepts (its value still to
-    /// be passed through <see cref="Converted"/>), or <c>null</c> when the type has no such member.
+    /// be passed through <see cref="Convert"/>), or <c>null</c> when the type has no such member.
     /// </summary>
     public static Func<object, object?>? MemberGetter(Type type, string name) => GettersOf(type).GetValueOrDefault(name);
-
-    /// <summary>Converts a member's value as Dapper converts it; see <see cref="TryGet"/>.</summary>
-    /// <exception cref="ArgumentException">The value is a list.</exception>
-    public static object? Converted(object? value, string name) => Convert(value, name);
 
     /// <summary>
     /// Returns a conservative estimate of the bytes <paramref name="value"/> takes in the SQL text MySqlConnector sends:
@@ -124,11 +120,13 @@ internal static class ParameterValues
         _ => 64,
     };
 
+    /// <summary>Converts a member's value as Dapper converts it (an enum to its number, a <see cref="DbString"/> to its text, <c>null</c> to <see cref="DBNull"/>).</summary>
     /// <remarks>
     /// A value whose type has a Dapper type handler (<see cref="SqlMapper.AddTypeHandler{T}"/>) comes back as the
     /// <see cref="MySqlConnector.MySqlParameter"/> the handler filled (value and type), unnamed: the caller names and adds it.
     /// </remarks>
-    private static object? Convert(object? value, string name) => value switch
+    /// <exception cref="ArgumentException">The value is a list.</exception>
+    public static object? Convert(object? value, string name) => value switch
     {
         null => DBNull.Value,
         _ when SqlMapper.HasTypeHandler(value.GetType()) => Handled(value, name),

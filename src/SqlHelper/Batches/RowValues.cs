@@ -39,7 +39,7 @@ internal sealed class RowValues
         {
             var getter = getters[k];
             Supplied[k] = getter is not null;
-            Values[k] = getter is null ? null : ParameterValues.Converted(getter(row), parameters[k].Name);
+            Values[k] = getter is null ? null : ParameterValues.Convert(getter(row), parameters[k].Name);
         }
     }
 

@@ -20,7 +20,7 @@ internal sealed class ScopePoolSettings
 
     public required ParameterCheck ParameterCheck { get; init; }
 
-    public bool RewriteBatchedInserts { get; init; }
+    public required bool RewriteBatchedInserts { get; init; }
 
     public required StatementAnalyzer Statements { get; init; }
 

@@ -291,7 +291,7 @@ public sealed class ExecuteManyTests(DatabaseFixture db)
         return (values["COM_STMT_PREPARE"], values["COM_STMT_EXECUTE"], values["COM_INSERT"]);
     }
 
-    private static Task<long> ComInsertAsync(SqlScope scope) =>
+    internal static Task<long> ComInsertAsync(SqlScope scope) =>
         scope.ExecuteScalarAsync<long>("SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'COM_INSERT'");
 
     private static Row MakeRow(int i) => new(

@@ -21,12 +21,12 @@ public sealed class RewriteBatchedInsertsTests(DatabaseFixture db)
         batch.AddRange(Enumerable.Range(0, 2500).Select(i => new SqlBatchStatement(insert, new { id = i, n = i * 2, name = i % 3 == 0 ? null : "it's " + i })));
         batch.Add(new($"UPDATE {table} SET n = n + 1 WHERE id < @max", new { max = 10 }));
         batch.Add(new(insert, new { id = 5000, n = 1, name = "single" }));
-        var before = await ComInsertAsync(scope);
+        var before = await ExecuteManyTests.ComInsertAsync(scope);
 
         var affected = useAsync ? await scope.ExecuteBatchAsync(batch) : scope.ExecuteBatch(batch);
 
         Assert.Equal([1, .. Enumerable.Repeat(1, 2500), 11, 1], affected);
-        Assert.Equal(1L + 3 + 1, await ComInsertAsync(scope) - before);   // the first, 2,500 rows in three, the last
+        Assert.Equal(1L + 3 + 1, await ExecuteManyTests.ComInsertAsync(scope) - before);   // the first, 2,500 rows in three, the last
         Assert.Equal(2502L, await scope.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}"));
         Assert.Equal(2L * 1234, await scope.ExecuteScalarAsync<long>($"SELECT n FROM {table} WHERE id = 1234"));
         Assert.Equal("it's 1234", await scope.ExecuteScalarAsync<string>($"SELECT name FROM {table} WHERE id = 1234"));
@@ -69,7 +69,7 @@ public sealed class RewriteBatchedInsertsTests(DatabaseFixture db)
         await using var helper = db.CreateHelper(o => o.RewriteBatchedInserts = true);
         await using var scope = await helper.OpenAsync();
         var insert = $"INSERT INTO {table} (n) VALUES (@n)";
-        var before = await ComInsertAsync(scope);
+        var before = await ExecuteManyTests.ComInsertAsync(scope);
 
         var affected = await scope.ExecuteBatchAsync([
             .. Enumerable.Range(0, 5).Select(n => new SqlBatchStatement(insert, new { n })),
@@ -77,7 +77,7 @@ public sealed class RewriteBatchedInsertsTests(DatabaseFixture db)
         ]);
 
         Assert.Equal([1, 1, 1, 1, 1, 1], affected);
-        Assert.Equal(6L, await ComInsertAsync(scope) - before);
+        Assert.Equal(6L, await ExecuteManyTests.ComInsertAsync(scope) - before);
         Assert.Equal(await scope.ExecuteScalarAsync<long>($"SELECT MAX(id) FROM {table}"), await scope.ExecuteScalarAsync<long>($"SELECT id FROM {links}"));
     }
 
@@ -99,14 +99,11 @@ public sealed class RewriteBatchedInsertsTests(DatabaseFixture db)
         await using var table = await db.CreateTableAsync();
         await using var helper = db.CreateHelper();
         await using var scope = await helper.OpenAsync();
-        var before = await ComInsertAsync(scope);
+        var before = await ExecuteManyTests.ComInsertAsync(scope);
 
         var affected = await scope.ExecuteBatchAsync(Enumerable.Range(0, 20).Select(id => new SqlBatchStatement($"INSERT INTO {table} (id) VALUES (@id)", new { id })));
 
         Assert.Equal(Enumerable.Repeat(1, 20), affected);
-        Assert.Equal(20L, await ComInsertAsync(scope) - before);
+        Assert.Equal(20L, await ExecuteManyTests.ComInsertAsync(scope) - before);
     }
-
-    internal static Task<long> ComInsertAsync(SqlScope scope) =>
-        scope.ExecuteScalarAsync<long>("SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'COM_INSERT'");
 }

@@ -101,6 +101,7 @@ public sealed class ScopePoolTests
             Blocking = true,
             AcquireTimeout = TimeSpan.FromSeconds(5),
             SessionReset = SessionResetPolicy.Always,
+            RewriteBatchedInserts = false,
             PingAfterIdle = TimeSpan.FromMilliseconds(500),
             ParameterCheck = new ParameterCheck(enabled: true, []),
             Statements = new StatementAnalyzer(),
