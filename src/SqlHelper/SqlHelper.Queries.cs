@@ -102,12 +102,19 @@ public sealed partial class SqlHelper
     private ScopePool[] ReadCandidatesOutsideScopes =>
         _options.ReadFromReplicasOutsideScopes && _router.Health.Replicas.Length != 0 ? _router.ReadOnlyCandidates() : _router.WriteCandidates();
 
-    private async ValueTask<TResult> RunOnCurrentOrTemporaryAsync<TResult>(IOBehavior io, bool readOnly, string sql, object? param,
+    // Not an async method: with a scope current (every call inside a using block in ambient mode) the statement runs on
+    // the scope's own path, one state machine as on the scope itself, not a second one wrapped around it. That path
+    // checks the SQL text inside its async method, so a bad argument faults the returned task either way.
+    private ValueTask<TResult> RunOnCurrentOrTemporaryAsync<TResult>(IOBehavior io, bool readOnly, string sql, object? param,
+        CancellationToken cancellationToken, Func<MySqlConnector.MySqlConnection, SqlScope.Statement, IOBehavior, ValueTask<TResult>> statement) =>
+        Current is { } current
+            ? current.RunAsync(io, sql, param, cancellationToken, statement)
+            : RunOnTemporaryAsync(io, readOnly, sql, param, cancellationToken, statement);
+
+    private async ValueTask<TResult> RunOnTemporaryAsync<TResult>(IOBehavior io, bool readOnly, string sql, object? param,
         CancellationToken cancellationToken, Func<MySqlConnector.MySqlConnection, SqlScope.Statement, IOBehavior, ValueTask<TResult>> statement)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        if (Current is { } current)
-            return await current.RunAsync(io, sql, param, cancellationToken, statement).ConfigureAwait(false);
         ThrowIfDisposed();
         var candidates = readOnly ? ReadCandidatesOutsideScopes : _router.WriteCandidates();
         var scope = io == IOBehavior.Synchronous
