@@ -35,11 +35,10 @@ internal sealed class AdmissionGate : IDisposable
     /// <summary>How long the oldest waiter, a blocked thread, may be overtaken by running flows before releases hand slots over in order.</summary>
     /// <remarks>
     /// Longer than a waiter queues in order under sustained overload (about 5 ms at 64 threads on 8 connections, 20 ms at
-    /// 256 on 16, 110 ms at 1,000 on 16, on the benchmark machine): the window is counted from when the oldest waiter
-    /// queued, so a shorter one keeps the gate strict all the time, and a strict handoff to a parked thread leaves the
-    /// connection idle until the scheduler runs that thread (a context switch per operation on a busy CPU). At 20 ms the
-    /// synchronous contention rows ran 0.78–0.92 × raw MySqlConnector with 11–29 µs more CPU per operation; at 250 ms
-    /// 1.05–1.22 ×, with less CPU than raw and p99 still 0.29–0.85 × raw's (docs/benchmarks.md).
+    /// 256 on 16, 110 ms at 1,000 on 16 on the benchmark machine). The window counts from when the oldest waiter queued,
+    /// so a shorter one keeps the gate strict all the time, and a strict handoff to a parked thread leaves the connection
+    /// idle until the scheduler runs that thread: a context switch per operation on a busy CPU. At 20 ms the synchronous
+    /// contention rows lost up to a quarter of raw MySqlConnector's throughput; docs/benchmarks.md has the A/B.
     /// </remarks>
     public static readonly TimeSpan DefaultSynchronousBargeWindow = TimeSpan.FromMilliseconds(250);
 
