@@ -5,9 +5,9 @@ namespace SqlHelpers.Scopes;
 /// slot (admission guarantees one exists); a snapshot walks the slots. No lock, no allocation on the hot path.
 /// </summary>
 /// <remarks>
-/// Each thread starts its search at its own place (a hash of its id spread over the slots), and nothing but the slot
-/// itself is written: concurrent opens on different threads neither compete for the same slots nor bounce a shared hint
-/// between cores. A thread that opens and disposes scopes one at a time finds its first slot free.
+/// Each thread starts its search at its own place (a hash of the opening thread's id spread over the slots), and nothing
+/// but the slot itself is written: concurrent opens on different threads neither compete for the same slots nor bounce
+/// a shared hint between cores. A thread that opens and disposes scopes one at a time finds its first slot free.
 /// </remarks>
 internal sealed class ScopeRegistry(int capacity)
 {
@@ -17,8 +17,9 @@ internal sealed class ScopeRegistry(int capacity)
     public void Add(ScopeLease lease)
     {
         var length = _slots.Length;
-        // Multiply-shift instead of a modulo (no division): the thread id's Fibonacci hash, scaled to [0, length).
-        var start = (int) ((ulong) ((uint) Environment.CurrentManagedThreadId * 0x9E3779B9u) * (uint) length >> 32);
+        // Multiply-shift instead of a modulo (no division): the opening thread's Fibonacci hash, scaled to [0, length). The
+        // lease read the thread id when it was made; reading it again costs a thread-local lookup in the runtime.
+        var start = (int) ((ulong) ((uint) lease.ThreadId * 0x9E3779B9u) * (uint) length >> 32);
         for (var pass = 0; ; pass++)
         {
             for (var i = 0; i < length; i++)
