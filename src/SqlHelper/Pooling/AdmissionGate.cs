@@ -58,6 +58,14 @@ internal sealed class AdmissionGate : IDisposable
     private ITimer? _timer;
     private bool _timerArmed;
 
+    /// <summary>
+    /// Returns the barge window to use with <paramref name="acquireTimeout"/>: <paramref name="window"/>, but at most a
+    /// quarter of the timeout, so that a waiter overtaken for the whole window still has most of its timeout left for its
+    /// turn in order (with a 100 ms timeout, a 250 ms window would let running flows time a blocked waiter out).
+    /// </summary>
+    public static TimeSpan BargeWindowFor(TimeSpan window, TimeSpan acquireTimeout) =>
+        acquireTimeout == Timeout.InfiniteTimeSpan || acquireTimeout >= 4 * window ? window : acquireTimeout / 4;
+
     /// <summary>Creates a gate whose waits never time out, on the system clock (benchmarks).</summary>
     public AdmissionGate()
         : this(Clock.System, Timeout.InfiniteTimeSpan, DefaultSynchronousBargeWindow, DefaultAsynchronousBargeWindow)
@@ -75,6 +83,12 @@ internal sealed class AdmissionGate : IDisposable
         _syncWindowMilliseconds = (long) synchronousBargeWindow.TotalMilliseconds;
         _asyncWindowMilliseconds = (long) asynchronousBargeWindow.TotalMilliseconds;
     }
+
+    /// <summary>Gets how long the oldest waiter, a blocked thread, may be overtaken before releases hand slots over in order.</summary>
+    public TimeSpan SynchronousBargeWindow => TimeSpan.FromMilliseconds(_syncWindowMilliseconds);
+
+    /// <summary>Gets how long the oldest waiter, an awaiting flow, may be overtaken before releases hand slots over in order.</summary>
+    public TimeSpan AsynchronousBargeWindow => TimeSpan.FromMilliseconds(_asyncWindowMilliseconds);
 
     /// <summary>Gets the number of held slots.</summary>
     public int Held => Volatile.Read(ref _held);

@@ -29,7 +29,9 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         MaxConnections = settings.MaxConnections;
         ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
         Registry = new ScopeRegistry(settings.MaxConnections);
-        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, AdmissionGate.DefaultSynchronousBargeWindow, AdmissionGate.DefaultAsynchronousBargeWindow);
+        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout,
+            AdmissionGate.BargeWindowFor(AdmissionGate.DefaultSynchronousBargeWindow, settings.AcquireTimeout),
+            AdmissionGate.BargeWindowFor(AdmissionGate.DefaultAsynchronousBargeWindow, settings.AcquireTimeout));
         Session = new SessionTracker(settings, source, events, name);
     }
 

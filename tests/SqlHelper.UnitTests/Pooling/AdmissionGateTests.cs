@@ -290,6 +290,48 @@ public sealed class AdmissionGateTests
         Assert.Equal(AdmissionOutcome.Admitted, second.Outcome);
     }
 
+    [Theory]
+    [InlineData(250, -1, 250)]       // no timeout: the window as it is
+    [InlineData(250, 15_000, 250)]   // the default timeout is far longer
+    [InlineData(250, 1_000, 250)]    // exactly four windows
+    [InlineData(250, 100, 25)]       // a short timeout: a quarter of it
+    [InlineData(1, 2, 0.5)]
+    [InlineData(250, 0, 0)]          // no wait at all: strict
+    public void BargeWindowFor_IsTheWindowButAtMostAQuarterOfTheAcquireTimeout(double windowMs, double timeoutMs, double expectedMs)
+    {
+        var timeout = timeoutMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeoutMs);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), AdmissionGate.BargeWindowFor(TimeSpan.FromMilliseconds(windowMs), timeout));
+    }
+
+    [Fact]
+    public void Release_ShortAcquireTimeout_OverlyBargedWaiterIsHandedASlotWellBeforeItTimesOut()
+    {
+        // A blocked waiter with a 100 ms timeout: the gate turns strict after 25 ms, not after the default 250 ms.
+        using var gate = new AdmissionGate(new Clock(_time), TimeSpan.FromMilliseconds(100),
+            AdmissionGate.BargeWindowFor(AdmissionGate.DefaultSynchronousBargeWindow, TimeSpan.FromMilliseconds(100)), AsyncWindow);
+        Assert.True(gate.TryEnter(1));
+        var waiter = gate.Enqueue(1, IOBehavior.Synchronous);
+        gate.Release();
+        Assert.True(gate.TryEnter(1));                            // within 25 ms a running flow may take the slot
+        _time.Advance(TimeSpan.FromMilliseconds(25));
+
+        gate.Release();
+
+        Assert.Equal(AdmissionOutcome.Admitted, waiter.Outcome);  // 75 ms before its timeout
+    }
+
+    [Fact]
+    public async Task ScopePool_AcquireTimeoutShorterThanFourWindows_UsesAQuarterOfItAsTheSynchronousWindow()
+    {
+        await using var quick = FakeDb.Create(o => o.AcquireTimeout = TimeSpan.FromMilliseconds(200));
+        await using var standard = FakeDb.Create();
+
+        Assert.Equal(TimeSpan.FromMilliseconds(50), quick.Helper.PrimaryPool.Gate.SynchronousBargeWindow);
+        Assert.Equal(AdmissionGate.DefaultAsynchronousBargeWindow, quick.Helper.PrimaryPool.Gate.AsynchronousBargeWindow);
+        Assert.Equal(AdmissionGate.DefaultSynchronousBargeWindow, standard.Helper.PrimaryPool.Gate.SynchronousBargeWindow);
+    }
+
     [Fact]
     public void TryEnter_AsynchronousWaiterPastItsShorterWindow_RefusesANewcomer()
     {
