@@ -58,14 +58,6 @@ internal sealed class AdmissionGate : IDisposable
     private ITimer? _timer;
     private bool _timerArmed;
 
-    /// <summary>
-    /// Returns the barge window to use with <paramref name="acquireTimeout"/>: <paramref name="window"/>, but at most a
-    /// quarter of the timeout, so that a waiter overtaken for the whole window still has most of its timeout left for its
-    /// turn in order (with a 100 ms timeout, a 250 ms window would let running flows time a blocked waiter out).
-    /// </summary>
-    public static TimeSpan BargeWindowFor(TimeSpan window, TimeSpan acquireTimeout) =>
-        acquireTimeout == Timeout.InfiniteTimeSpan || acquireTimeout >= 4 * window ? window : acquireTimeout / 4;
-
     /// <summary>Creates a gate whose waits never time out, on the system clock (benchmarks).</summary>
     public AdmissionGate()
         : this(Clock.System, Timeout.InfiniteTimeSpan, DefaultSynchronousBargeWindow, DefaultAsynchronousBargeWindow)
@@ -76,12 +68,17 @@ internal sealed class AdmissionGate : IDisposable
     /// <param name="acquireTimeout">How long a waiter waits before it times out; <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <param name="synchronousBargeWindow">How long the oldest waiter may be overtaken when it is a blocked thread; <see cref="TimeSpan.Zero"/> for strict order.</param>
     /// <param name="asynchronousBargeWindow">How long the oldest waiter may be overtaken when it is an awaiting flow.</param>
+    /// <remarks>
+    /// Each window is cut to a quarter of <paramref name="acquireTimeout"/> when that is shorter, so that a waiter overtaken
+    /// for its whole window still has most of its timeout left for its turn in order (with a 100 ms timeout, a 250 ms
+    /// window would let running flows time a blocked waiter out).
+    /// </remarks>
     public AdmissionGate(Clock clock, TimeSpan acquireTimeout, TimeSpan synchronousBargeWindow, TimeSpan asynchronousBargeWindow)
     {
         _clock = clock;
         _timeoutMilliseconds = acquireTimeout == Timeout.InfiniteTimeSpan ? -1 : (long) acquireTimeout.TotalMilliseconds;
-        _syncWindowMilliseconds = (long) synchronousBargeWindow.TotalMilliseconds;
-        _asyncWindowMilliseconds = (long) asynchronousBargeWindow.TotalMilliseconds;
+        _syncWindowMilliseconds = WindowMilliseconds(synchronousBargeWindow, acquireTimeout);
+        _asyncWindowMilliseconds = WindowMilliseconds(asynchronousBargeWindow, acquireTimeout);
     }
 
     /// <summary>Gets how long the oldest waiter, a blocked thread, may be overtaken before releases hand slots over in order.</summary>
@@ -242,6 +239,9 @@ internal sealed class AdmissionGate : IDisposable
             return waiter.Outcome;
         }
     }
+
+    private static long WindowMilliseconds(TimeSpan window, TimeSpan acquireTimeout) =>
+        (long) (acquireTimeout == Timeout.InfiniteTimeSpan || acquireTimeout >= 4 * window ? window : acquireTimeout / 4).TotalMilliseconds;
 
     private bool IsStrictLocked(long now) => _queue.First is not null && now >= _strictFromMilliseconds;
 

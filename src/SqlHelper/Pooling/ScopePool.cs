@@ -29,9 +29,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         MaxConnections = settings.MaxConnections;
         ReservedForNested = Math.Min(settings.ReservedForNested, settings.MaxConnections - 1);
         Registry = new ScopeRegistry(settings.MaxConnections);
-        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout,
-            AdmissionGate.BargeWindowFor(AdmissionGate.DefaultSynchronousBargeWindow, settings.AcquireTimeout),
-            AdmissionGate.BargeWindowFor(AdmissionGate.DefaultAsynchronousBargeWindow, settings.AcquireTimeout));
+        Gate = new AdmissionGate(settings.Clock, settings.AcquireTimeout, AdmissionGate.DefaultSynchronousBargeWindow, AdmissionGate.DefaultAsynchronousBargeWindow);
         Session = new SessionTracker(settings, source, events, name);
     }
 

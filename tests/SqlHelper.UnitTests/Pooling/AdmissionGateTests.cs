@@ -295,21 +295,24 @@ public sealed class AdmissionGateTests
     [InlineData(250, 15_000, 250)]   // the default timeout is far longer
     [InlineData(250, 1_000, 250)]    // exactly four windows
     [InlineData(250, 100, 25)]       // a short timeout: a quarter of it
-    [InlineData(1, 2, 0.5)]
+    [InlineData(1, 2, 0)]            // half a millisecond: the gate counts whole milliseconds, so strict
     [InlineData(250, 0, 0)]          // no wait at all: strict
-    public void BargeWindowFor_IsTheWindowButAtMostAQuarterOfTheAcquireTimeout(double windowMs, double timeoutMs, double expectedMs)
+    public void Windows_AreAsGivenButAtMostAQuarterOfTheAcquireTimeout(double windowMs, double timeoutMs, double expectedMs)
     {
         var timeout = timeoutMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeoutMs);
+        var window = TimeSpan.FromMilliseconds(windowMs);
 
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), AdmissionGate.BargeWindowFor(TimeSpan.FromMilliseconds(windowMs), timeout));
+        using var gate = new AdmissionGate(new Clock(_time), timeout, window, window);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), gate.SynchronousBargeWindow);
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), gate.AsynchronousBargeWindow);
     }
 
     [Fact]
     public void Release_ShortAcquireTimeout_OverlyBargedWaiterIsHandedASlotWellBeforeItTimesOut()
     {
         // A blocked waiter with a 100 ms timeout: the gate turns strict after 25 ms, not after the default 250 ms.
-        using var gate = new AdmissionGate(new Clock(_time), TimeSpan.FromMilliseconds(100),
-            AdmissionGate.BargeWindowFor(AdmissionGate.DefaultSynchronousBargeWindow, TimeSpan.FromMilliseconds(100)), AsyncWindow);
+        using var gate = new AdmissionGate(new Clock(_time), TimeSpan.FromMilliseconds(100), AdmissionGate.DefaultSynchronousBargeWindow, AsyncWindow);
         Assert.True(gate.TryEnter(1));
         var waiter = gate.Enqueue(1, IOBehavior.Synchronous);
         gate.Release();
