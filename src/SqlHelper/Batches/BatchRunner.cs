@@ -162,15 +162,7 @@ internal static class BatchRunner
         {
             if (ParameterValues.TryGet(param, name, out var value))
             {
-                if (value is MySqlParameter handled)   // filled by a Dapper type handler
-                {
-                    handled.ParameterName = "@" + name;
-                    command.Parameters.Add(handled);
-                }
-                else
-                {
-                    command.Parameters.AddWithValue("@" + name, value);
-                }
+                command.Parameters.Add(ParameterValues.ToParameter(value, "@" + name));
                 size += ParameterValues.EstimateSize(value);
             }
         }

@@ -198,7 +198,7 @@ internal static class MultiRowInsert
             for (var k = 0; k < values.Supplied.Length; k++)
             {
                 if (values.Supplied[k])
-                    parameters.Add(values.Values[k] as MySqlParameter ?? new MySqlParameter { Value = values.Values[k] });   // a Dapper type handler's comes ready
+                    parameters.Add(ParameterValues.ToParameter(values.Values[k], name: null));
             }
             next++;
         }

@@ -138,6 +138,18 @@ internal static class ParameterValues
         _ => value,
     };
 
+    /// <summary>
+    /// Returns the parameter that sends a value <see cref="Convert"/> returned: the one a Dapper type handler filled, or a
+    /// new one; named <paramref name="name"/>, or unnamed (positional <c>?</c>) when it is <c>null</c>.
+    /// </summary>
+    public static MySqlConnector.MySqlParameter ToParameter(object? value, string? name)
+    {
+        var parameter = value as MySqlConnector.MySqlParameter ?? new MySqlConnector.MySqlParameter { Value = value };
+        if (name is not null)
+            parameter.ParameterName = name;
+        return parameter;
+    }
+
     private static MySqlConnector.MySqlParameter Handled(object value, string name)
     {
 #pragma warning disable CS0618 // Dapper marks its handler lookup "for internal use"; it is the only way to reach a registered handler
