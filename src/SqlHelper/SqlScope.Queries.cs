@@ -130,6 +130,7 @@ public sealed partial class SqlScope
         finally
         {
             guard?.Dispose();
+            ExitStatement();
         }
     }
 
@@ -176,8 +177,8 @@ public sealed partial class SqlScope
     };
 
     /// <summary>
-    /// Checks the call, records what the statement means for session state and routing, and returns the connection;
-    /// <paramref name="clearDiagnostics"/> says whether the previous borrower's warnings must be emptied first.
+    /// Checks the call, records what the statement means for session state and routing, counts the statement in and
+    /// returns the connection (the caller counts it out); <paramref name="clearDiagnostics"/> says whether the previous borrower's warnings must be emptied first.
     /// </summary>
     private MySqlConnection Prepare(string sql, object? param, out bool clearDiagnostics, out SelfDeadlockGuard? guard)
     {
@@ -188,8 +189,16 @@ public sealed partial class SqlScope
         var pool = owner.Pool!;
         pool.ParameterCheck.Validate(sql, param);
         clearDiagnostics = pool.Session.OnStatement(owner, sql, param);
-        var connection = LiveConnection();
-        guard = _joinTarget is null && Parent is not null ? SelfDeadlockGuard.TryStart(this) : null;
+        var connection = EnterStatement();
+        try
+        {
+            guard = _joinTarget is null && Parent is not null ? SelfDeadlockGuard.TryStart(this) : null;
+        }
+        catch
+        {
+            ExitStatement();
+            throw;
+        }
         return connection;
     }
 

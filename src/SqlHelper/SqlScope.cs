@@ -140,6 +140,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     private void OnRawAccess()
     {
         var owner = Owner._lease;
+        owner.ShareConnection();   // the user may keep the object: it is disposed on release, never reused
         SessionTracker.OnRawAccess(owner);
         if (owner.InheritsDiagnostics && owner.Connection is { } connection)
             Owner.ClearInheritedDiagnosticsAsync(connection, IOBehavior.Synchronous, CancellationToken.None).RunSynchronously();
@@ -225,8 +226,41 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         await _lease.Pool!.ReleaseAsync(_lease, io).ConfigureAwait(false);
     }
 
-    /// <summary>Throws a clear error when the scope's connection died (killed, network failure) instead of the driver's state message.</summary>
+    /// <summary>
+    /// Returns the connection for work outside the counted statement path (a transaction's begin or end, a savepoint): a
+    /// transaction object keeps a reference to it, so the object is disposed on release, never reused.
+    /// </summary>
     private MySqlConnection LiveConnection()
+    {
+        Owner._lease.ShareConnection();
+        return CheckedConnection();
+    }
+
+    /// <summary>
+    /// Counts a statement in on the connection's lease (see <see cref="ScopeLease.EnterStatement"/>) and returns the
+    /// connection; the caller calls <see cref="ExitStatement"/> when the statement has ended. A scope disposed meanwhile
+    /// throws here, after the count, so its release cannot have missed the statement.
+    /// </summary>
+    private MySqlConnection EnterStatement()
+    {
+        var owner = Owner._lease;
+        owner.EnterStatement();
+        try
+        {
+            ThrowIfNotLive();
+            return CheckedConnection();
+        }
+        catch
+        {
+            owner.ExitStatement();
+            throw;
+        }
+    }
+
+    private void ExitStatement() => Owner._lease.ExitStatement();
+
+    /// <summary>Throws a clear error when the scope's connection died (killed, network failure) instead of the driver's state message.</summary>
+    private MySqlConnection CheckedConnection()
     {
         var connection = _lease.Connection!;
         if (connection.State != System.Data.ConnectionState.Open)

@@ -40,6 +40,10 @@ internal sealed class NoopConnectionSource(int capacity) : IConnectionSource
         return default;
     }
 
+    public object Generation => this;
+
+    public ValueTask CloseForReuseAsync(MySqlConnection connection, object generation, IOBehavior io) => CloseAsync(connection, io);
+
     public int ConnectionIdOf(MySqlConnection connection) => 1;
 
     public bool IsOpen(MySqlConnection connection) => true;

@@ -19,7 +19,8 @@ internal sealed class ConnectionSource : IConnectionSource
     private readonly ILoggerFactory? _loggerFactory;
     private readonly bool _reportsNewSessions;
     private readonly TimeSpan _pingTimeout;
-    private MySqlDataSource _dataSource;
+    private readonly int _maxConnections;
+    private ClosedConnections _generation;
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
     {
@@ -48,7 +49,8 @@ internal sealed class ConnectionSource : IConnectionSource
         _loggerFactory = options.LoggerFactory;
         // Under WhenDirty the session tracker pings connections whose idle time it does not know; it learns of new ones here.
         _reportsNewSessions = options.SessionReset == SessionResetPolicy.WhenDirty;
-        _dataSource = Build();
+        _maxConnections = maxConnections;
+        _generation = new ClosedConnections(Build(), maxConnections);
     }
 
     public string ConnectionString { get; }
@@ -59,9 +61,11 @@ internal sealed class ConnectionSource : IConnectionSource
 
     public Action<int>? NewSessionOpened { get; set; }
 
+    public object Generation => Volatile.Read(ref _generation);
+
     public ValueTask<MySqlConnection> OpenAsync(IOBehavior io, CancellationToken cancellationToken)
     {
-        var connection = Volatile.Read(ref _dataSource).CreateConnection();
+        var connection = Volatile.Read(ref _generation).Take();
         if (io == IOBehavior.Asynchronous)
             return OpenAsync(connection, cancellationToken);
         // The synchronous open is plain code: no state machine on the synchronous path, and the thread-static flag only
@@ -134,6 +138,54 @@ internal sealed class ConnectionSource : IConnectionSource
             return connection.DisposeAsync();
         connection.Dispose();
         return default;
+    }
+
+    public ValueTask CloseForReuseAsync(MySqlConnection connection, object generation, IOBehavior io)
+    {
+        // A connection of an older generation belongs to a data source that was cleared and disposed: never reopened.
+        if (generation != Volatile.Read(ref _generation))
+            return CloseAsync(connection, io);
+        var kept = (ClosedConnections) generation;
+        if (io == IOBehavior.Asynchronous)
+        {
+            var closing = connection.CloseAsync();
+            if (!closing.IsCompletedSuccessfully)
+                return KeepAfterCloseAsync(kept, connection, closing);
+            Keep(kept, connection);
+            return default;
+        }
+        try
+        {
+            connection.Close();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        Keep(kept, connection);
+        return default;
+    }
+
+    private static async ValueTask KeepAfterCloseAsync(ClosedConnections kept, MySqlConnection connection, Task closing)
+    {
+        try
+        {
+            await closing.ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        Keep(kept, connection);
+    }
+
+    /// <summary>Keeps a closed connection for reuse, or disposes it when it is not closed cleanly or there is no room.</summary>
+    private static void Keep(ClosedConnections kept, MySqlConnection connection)
+    {
+        if (connection.State != ConnectionState.Closed || !kept.TryKeep(connection))
+            connection.Dispose();
     }
 
     public async ValueTask ResetSessionAsync(MySqlConnection connection, IOBehavior io, CancellationToken cancellationToken)
@@ -212,16 +264,17 @@ internal sealed class ConnectionSource : IConnectionSource
 
     public async ValueTask ClearAsync(IOBehavior io)
     {
-        var old = Interlocked.Exchange(ref _dataSource, Build());
+        // The old generation's kept objects go with it: they would reopen from the disposed data source.
+        var old = Interlocked.Exchange(ref _generation, new ClosedConnections(Build(), _maxConnections)).DataSource;
         if (io == IOBehavior.Synchronous)
             old.Dispose();
         else
             await old.DisposeAsync().ConfigureAwait(false);
     }
 
-    public void Dispose() => Volatile.Read(ref _dataSource).Dispose();
+    public void Dispose() => Volatile.Read(ref _generation).DataSource.Dispose();
 
-    public ValueTask DisposeAsync() => Volatile.Read(ref _dataSource).DisposeAsync();
+    public ValueTask DisposeAsync() => Volatile.Read(ref _generation).DataSource.DisposeAsync();
 
     private MySqlDataSource Build()
     {

@@ -22,6 +22,19 @@ internal interface IConnectionSource : IDisposable, IAsyncDisposable
     ValueTask CloseAsync(MySqlConnection connection, IOBehavior io);
 
     /// <summary>
+    /// Gets the source's current generation: connections opened while it stays the same come from the same driver pool.
+    /// A clear (<see cref="ClearAsync"/>) starts a new one.
+    /// </summary>
+    object Generation { get; }
+
+    /// <summary>
+    /// Returns a connection to the driver's pool like <see cref="CloseAsync"/>, and keeps the closed object to open again
+    /// for a later scope when it came from the current <paramref name="generation"/>: one allocation and setup fewer per
+    /// open. The caller guarantees that nothing outside SqlHelper holds the object and nothing still runs on it.
+    /// </summary>
+    ValueTask CloseForReuseAsync(MySqlConnection connection, object generation, IOBehavior io);
+
+    /// <summary>
     /// Gets whether a session is reset by closing its connection for good (the next scope gets a new one) instead of
     /// COM_RESET_CONNECTION: with causal reads, because a Galera node stops honouring <c>wsrep_sync_wait</c> on a session
     /// that was reset or changed user (codership/galera#613, seen on MariaDB 10.11), so a reset session would read stale rows.

@@ -137,6 +137,7 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     /// </summary>
     public void Reclaim(ScopeLease lease)
     {
+        lease.ShareConnection();   // nobody ended the scope: keep nothing of it for reuse
         Events.ScopeAbandoned(lease, Clock.Since(lease.OpenedMilliseconds), LeakDetector.DescribeSites(lease, Registry.Snapshot()));
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.pool.ReleaseAsync(state.lease, IOBehavior.Synchronous).RunSynchronously(), (pool: this, lease), preferLocal: false);
     }
@@ -219,10 +220,11 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
     {
         try
         {
+            var generation = Source.Generation;
             var open = Session.OpenLiveAsync(io, MaxConnections, cancellationToken);
             if (!open.IsCompletedSuccessfully)
-                return ReleaseAdmissionOnFailureAsync(lease, open);
-            Session.OnOpened(lease);
+                return ReleaseAdmissionOnFailureAsync(lease, open, generation);
+            Session.OnOpened(lease, generation);
             return open;
         }
         catch
@@ -238,12 +240,12 @@ internal sealed class ScopePool : IDisposable, IAsyncDisposable
         return await OpenAdmitted(lease, io, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<MySqlConnection> ReleaseAdmissionOnFailureAsync(ScopeLease lease, ValueTask<MySqlConnection> open)
+    private async ValueTask<MySqlConnection> ReleaseAdmissionOnFailureAsync(ScopeLease lease, ValueTask<MySqlConnection> open, object generation)
     {
         try
         {
             var connection = await open.ConfigureAwait(false);
-            Session.OnOpened(lease);
+            Session.OnOpened(lease, generation);
             return connection;
         }
         catch

@@ -16,6 +16,8 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     private LeaseExtras? _extras = openSite is null ? null : new LeaseExtras { OpenSite = openSite };
     private int _released;
     private int _leakReported;
+    private int _statementsRunning;
+    private bool _connectionShared;
 
     /// <summary>Gets the scope's id, unique within its helper.</summary>
     public long Id { get; } = id;
@@ -88,6 +90,43 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     /// which first empties the area unless the statement does so itself.
     /// </summary>
     public bool InheritsDiagnostics { get; set; }
+
+    /// <summary>
+    /// Gets or sets the generation of the connection source the connection came from (<see cref="IConnectionSource.Generation"/>),
+    /// or <c>null</c> when it is not known for sure (the source was cleared while it opened).
+    /// </summary>
+    public object? SourceGeneration { get; set; }
+
+    /// <summary>
+    /// Gets whether the connection object may still be referenced or used once the lease is released: it was handed to
+    /// code that may keep it (the user's <see cref="SqlScope.Connection"/> or <see cref="SqlScope.Command"/>, a transaction,
+    /// an open result), or used outside the counted statement path. Such an object is disposed on release, never reused.
+    /// </summary>
+    public bool ConnectionShared => Volatile.Read(ref _connectionShared);
+
+    /// <summary>Marks the connection object as shared (see <see cref="ConnectionShared"/>).</summary>
+    public void ShareConnection() => Volatile.Write(ref _connectionShared, true);
+
+    /// <summary>
+    /// Counts a statement that starts on the lease's connection; the caller checks that its scope is still live
+    /// afterwards and calls <see cref="ExitStatement"/> when the statement has ended, whatever its outcome.
+    /// </summary>
+    /// <remarks>
+    /// An interlocked increment, so that it and a release's check (<see cref="ReuseGeneration"/>, after the scope's own
+    /// compare-and-swap to disposed) cannot both miss the other: either the statement sees its scope disposed, or the release
+    /// sees the statement running and disposes the connection object instead of keeping it for reuse.
+    /// </remarks>
+    public void EnterStatement() => Interlocked.Increment(ref _statementsRunning);
+
+    /// <summary>Counts a statement out (see <see cref="EnterStatement"/>).</summary>
+    public void ExitStatement() => Interlocked.Decrement(ref _statementsRunning);
+
+    /// <summary>
+    /// Returns the source generation to keep the closed connection object in for reuse, or <c>null</c> when it must be
+    /// disposed: it is shared, a statement is still running on it, or its generation is unknown. Called on release only.
+    /// </summary>
+    public object? ReuseGeneration() =>
+        Volatile.Read(ref _statementsRunning) == 0 && !ConnectionShared ? SourceGeneration : null;
 
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;

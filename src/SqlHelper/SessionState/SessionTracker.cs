@@ -53,7 +53,15 @@ internal sealed class SessionTracker
     /// statements without rows (never for a SELECT's result set, nor for any result but the last of a batch), so they
     /// cannot be told apart from no warnings. The new scope's first statement decides (<see cref="OnStatement"/>).
     /// </summary>
-    public void OnOpened(ScopeLease lease) => lease.InheritsDiagnostics = _resetsWhenDirty;
+    /// <remarks>
+    /// It also records the source generation the connection came from: <paramref name="generation"/>, read before the
+    /// open, when the source still has it (a clear during the open leaves it unknown, and the object is not reused).
+    /// </remarks>
+    public void OnOpened(ScopeLease lease, object generation)
+    {
+        lease.InheritsDiagnostics = _resetsWhenDirty;
+        lease.SourceGeneration = generation == _source.Generation ? generation : null;
+    }
 
     /// <summary>
     /// Records what a statement about to run on the lease's connection means for its session (under
@@ -182,7 +190,11 @@ internal sealed class SessionTracker
         // Not an async method: under SessionResetPolicy.Always returning is the driver's close alone.
         _idle is not null ? ReturnCheckedAsync(_idle, lease, connection, io)
         : _source.ResetsByReconnecting ? DiscardAsync(connection, io)
-        : _source.CloseAsync(connection, io);
+        : CloseAsync(lease, connection, io);
+
+    /// <summary>Closes a released connection, keeping the object for reuse when its lease allows (<see cref="ScopeLease.ReuseGeneration"/>).</summary>
+    private ValueTask CloseAsync(ScopeLease lease, MySqlConnection connection, IOBehavior io) =>
+        lease.ReuseGeneration() is { } generation ? _source.CloseForReuseAsync(connection, generation, io) : _source.CloseAsync(connection, io);
 
     /// <summary>Always, with sessions that cannot be reset in place (causal reads): no session reaches a second scope.</summary>
     private async ValueTask DiscardAsync(MySqlConnection connection, IOBehavior io)
@@ -203,13 +215,15 @@ internal sealed class SessionTracker
 
     private async ValueTask ReturnCheckedAsync(IdleTable idleTable, ScopeLease lease, MySqlConnection connection, IOBehavior io)
     {
+        var pooledClean = false;
         try
         {
             if (_source.IsOpen(connection))
             {
                 lease.StopWatchingWarnings();
                 var id = _source.ConnectionIdOf(connection);
-                if (await ResetIfDirtyAsync(lease, connection, io).ConfigureAwait(false))
+                pooledClean = await ResetIfDirtyAsync(lease, connection, io).ConfigureAwait(false);
+                if (pooledClean)
                     idleTable.MarkIdle(id, _clock.NowMilliseconds);
                 else
                     idleTable.Forget(id);
@@ -217,7 +231,9 @@ internal sealed class SessionTracker
         }
         finally
         {
-            await _source.CloseAsync(connection, io).ConfigureAwait(false);   // rolls back an uncommitted transaction
+            // Closing rolls back an uncommitted transaction. Only a connection that went back clean (its warning watch
+            // detached, its session reset if it had to be) may keep its object for reuse.
+            await (pooledClean ? CloseAsync(lease, connection, io) : _source.CloseAsync(connection, io)).ConfigureAwait(false);
         }
     }
 

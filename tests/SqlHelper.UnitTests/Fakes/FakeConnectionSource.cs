@@ -28,6 +28,8 @@ internal sealed class FakeConnectionSource : IConnectionSource
     private int _resets;
     private int _pings;
     private int _clears;
+    private int _keptForReuse;
+    private object _generationToken = new();
 
     public string ConnectionString => "Server=fake;Database=db;User ID=u;Password=p";
 
@@ -57,6 +59,9 @@ internal sealed class FakeConnectionSource : IConnectionSource
     public int Pings => Read(ref _pings);
 
     public int Clears => Read(ref _clears);
+
+    /// <summary>Gets how many connections were returned for reuse in the generation they came from (<see cref="CloseForReuseAsync"/>).</summary>
+    public int KeptForReuse => Read(ref _keptForReuse);
 
     public bool IsDisposed { get; private set; }
 
@@ -159,6 +164,26 @@ internal sealed class FakeConnectionSource : IConnectionSource
         return default;
     }
 
+    public object Generation
+    {
+        get
+        {
+            lock (_lock)
+                return _generationToken;
+        }
+    }
+
+    /// <summary>Closes as <see cref="CloseAsync"/> does (the fake pools its objects anyway) and counts a return for reuse in the current generation.</summary>
+    public ValueTask CloseForReuseAsync(MySqlConnection connection, object generation, IOBehavior io)
+    {
+        lock (_lock)
+        {
+            if (generation == _generationToken)
+                _keptForReuse++;
+        }
+        return CloseAsync(connection, io);
+    }
+
     public bool ResetsByReconnecting => false;
 
     public Action<int>? NewSessionOpened { get; set; }
@@ -218,6 +243,7 @@ internal sealed class FakeConnectionSource : IConnectionSource
         {
             _clears++;
             _generation++;
+            _generationToken = new object();
             _log.Add("clear");
             _idle.Clear();
         }
