@@ -1,4 +1,5 @@
 using MySqlConnector;
+using SqlHelpers.Utilities;
 
 namespace SqlHelpers.Pooling;
 
@@ -25,7 +26,7 @@ internal sealed class ClosedConnections(MySqlDataSource dataSource, int capacity
     public MySqlConnection Take()
     {
         var slots = _slots;
-        var index = StartIndex(slots.Length);
+        var index = ThreadSlot.StartIndex(Environment.CurrentManagedThreadId, slots.Length);
         for (var i = 0; i < SlotsLookedAt && i < slots.Length; i++)
         {
             if (slots[index] is not null && Interlocked.Exchange(ref slots[index], null) is { } connection)
@@ -40,7 +41,7 @@ internal sealed class ClosedConnections(MySqlDataSource dataSource, int capacity
     public bool TryKeep(MySqlConnection connection)
     {
         var slots = _slots;
-        var index = StartIndex(slots.Length);
+        var index = ThreadSlot.StartIndex(Environment.CurrentManagedThreadId, slots.Length);
         for (var i = 0; i < SlotsLookedAt && i < slots.Length; i++)
         {
             if (slots[index] is null && Interlocked.CompareExchange(ref slots[index], connection, null) is null)
@@ -50,8 +51,4 @@ internal sealed class ClosedConnections(MySqlDataSource dataSource, int capacity
         }
         return false;
     }
-
-    /// <summary>The calling thread's first slot: its id's Fibonacci hash scaled to [0, length), as the scope registry does.</summary>
-    private static int StartIndex(int length) =>
-        (int) ((ulong) ((uint) Environment.CurrentManagedThreadId * 0x9E3779B9u) * (uint) length >> 32);
 }

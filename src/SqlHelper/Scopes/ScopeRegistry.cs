@@ -1,3 +1,5 @@
+using SqlHelpers.Utilities;
+
 namespace SqlHelpers.Scopes;
 
 /// <summary>
@@ -17,9 +19,8 @@ internal sealed class ScopeRegistry(int capacity)
     public void Add(ScopeLease lease)
     {
         var length = _slots.Length;
-        // Multiply-shift instead of a modulo (no division): the opening thread's Fibonacci hash, scaled to [0, length). The
-        // lease read the thread id when it was made; reading it again costs a thread-local lookup in the runtime.
-        var start = (int) ((ulong) ((uint) lease.ThreadId * 0x9E3779B9u) * (uint) length >> 32);
+        // The lease read the opening thread's id when it was made; reading it again costs a thread-local lookup in the runtime.
+        var start = ThreadSlot.StartIndex(lease.ThreadId, length);
         for (var pass = 0; ; pass++)
         {
             for (var i = 0; i < length; i++)
