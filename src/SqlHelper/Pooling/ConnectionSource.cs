@@ -67,7 +67,20 @@ internal sealed class ConnectionSource : IConnectionSource
     {
         var connection = Volatile.Read(ref _generation).Take();
         if (io == IOBehavior.Asynchronous)
-            return OpenAsync(connection, cancellationToken);
+        {
+            // Not an async method when the driver's open completes at once (an idle pooled session): no state machine of ours.
+            Task open;
+            try
+            {
+                open = connection.OpenAsync(cancellationToken);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            return open.IsCompletedSuccessfully ? new ValueTask<MySqlConnection>(connection) : CompleteOpenAsync(connection, open, cancellationToken);
+        }
         // The synchronous open is plain code: no state machine on the synchronous path, and the thread-static flag only
         // when a session-init callback will read it.
         var flagged = _sessionInitSql.Length != 0;
@@ -90,11 +103,10 @@ internal sealed class ConnectionSource : IConnectionSource
         return new ValueTask<MySqlConnection>(connection);
     }
 
-    private static async ValueTask<MySqlConnection> OpenAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    private static async ValueTask<MySqlConnection> CompleteOpenAsync(MySqlConnection connection, Task open, CancellationToken cancellationToken)
     {
         try
         {
-            var open = connection.OpenAsync(cancellationToken);
             if (!open.IsCompleted && cancellationToken.CanBeCanceled)
             {
                 try
