@@ -36,7 +36,12 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     }
 
     /// <summary>Gets the open connection this scope holds.</summary>
-    /// <remarks>What runs on it is out of SqlHelper's sight: under <see cref="SessionResetPolicy.WhenDirty"/> the session is reset when the scope ends.</remarks>
+    /// <remarks>
+    /// What runs on it is out of SqlHelper's sight: under <see cref="SessionResetPolicy.WhenDirty"/> the session is reset
+    /// when the scope ends. The object is disposed with the scope (a connection object nobody outside SqlHelper saw may be
+    /// reopened for a later scope; one handed out here never is), so a reference kept past the scope fails instead of
+    /// reaching another scope's session.
+    /// </remarks>
     /// <exception cref="ObjectDisposedException">The scope has been disposed.</exception>
     public MySqlConnection Connection
     {
