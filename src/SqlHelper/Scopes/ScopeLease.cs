@@ -98,13 +98,11 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public object? SourceGeneration { get; set; }
 
     /// <summary>
-    /// Gets whether the connection object may still be referenced or used once the lease is released: it was handed to
-    /// code that may keep it (the user's <see cref="SqlScope.Connection"/> or <see cref="SqlScope.Command"/>, a transaction,
-    /// an open result), or used outside the counted statement path. Such an object is disposed on release, never reused.
+    /// Marks the connection object as shared: it may still be referenced or used once the lease is released, because it
+    /// was handed to code that may keep it (the user's <see cref="SqlScope.Connection"/> or <see cref="SqlScope.Command"/>,
+    /// a transaction, an open result) or used outside the counted statement path. Such an object is disposed on release,
+    /// never reused.
     /// </summary>
-    public bool ConnectionShared => Volatile.Read(ref _connectionShared);
-
-    /// <summary>Marks the connection object as shared (see <see cref="ConnectionShared"/>).</summary>
     public void ShareConnection() => Volatile.Write(ref _connectionShared, true);
 
     /// <summary>
@@ -126,7 +124,7 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     /// disposed: it is shared, a statement is still running on it, or its generation is unknown. Called on release only.
     /// </summary>
     public object? ReuseGeneration() =>
-        Volatile.Read(ref _statementsRunning) == 0 && !ConnectionShared ? SourceGeneration : null;
+        Volatile.Read(ref _statementsRunning) == 0 && !Volatile.Read(ref _connectionShared) ? SourceGeneration : null;
 
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;

@@ -43,14 +43,8 @@ public sealed class ConnectionReuseTests(DatabaseFixture db)
         MySqlConnection taken;
         await using (var scope = await Open(helper, async))
             taken = scope.Connection;
-        await using (var scope = await Open(helper, async))
-        {
-            Assert.NotSame(taken, scope.Lease.Connection);
-            Assert.Equal(1L, await Scalar<long>(scope, "SELECT 1", async));
-        }
 
-        // A reference kept past the scope fails instead of running on someone else's session.
-        Assert.Throws<ObjectDisposedException>(() => taken.Open());
+        await AssertNextScopeGetsAnotherObject(helper, taken, async);
     }
 
     [Theory]
@@ -72,8 +66,7 @@ public sealed class ConnectionReuseTests(DatabaseFixture db)
                 scope.Commit();
             Assert.Null(transaction.Connection);
         }
-        await using (var scope = await Open(helper, async))
-            Assert.NotSame(used, scope.Lease.Connection);
+        await AssertNextScopeGetsAnotherObject(helper, used, async);
     }
 
     [Fact]
@@ -88,8 +81,7 @@ public sealed class ConnectionReuseTests(DatabaseFixture db)
             await foreach (var value in scope.FetchStreamAsync<long>("SELECT 1 UNION ALL SELECT 2"))
                 Assert.True(value > 0);
         }
-        await using (var scope = await helper.OpenAsync())
-            Assert.NotSame(used, scope.Lease.Connection);
+        await AssertNextScopeGetsAnotherObject(helper, used, async: true);
     }
 
     [Theory]
@@ -108,11 +100,21 @@ public sealed class ConnectionReuseTests(DatabaseFixture db)
             else
                 helper.ClearPool();
         }
+        await AssertNextScopeGetsAnotherObject(helper, beforeClear, async);
+    }
+
+    /// <summary>
+    /// The next scope works on another object, and <paramref name="used"/> was disposed with its scope: a reference kept
+    /// past the scope fails instead of running on someone else's session.
+    /// </summary>
+    private static async Task AssertNextScopeGetsAnotherObject(SqlHelper helper, MySqlConnection used, bool async)
+    {
         await using (var scope = await Open(helper, async))
         {
-            Assert.NotSame(beforeClear, scope.Lease.Connection);
+            Assert.NotSame(used, scope.Lease.Connection);
             Assert.Equal(1L, await Scalar<long>(scope, "SELECT 1", async));
         }
+        Assert.Throws<ObjectDisposedException>(() => used.Open());
     }
 
     private static async Task<SqlScope> Open(SqlHelper helper, bool async) => async ? await helper.OpenAsync() : helper.Open();
