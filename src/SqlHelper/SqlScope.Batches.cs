@@ -58,7 +58,7 @@ public sealed partial class SqlScope
         Owner.ThrowIfStreamOpen();
         var clearDiagnostics = check(this, state);
         var connection = LiveConnection();
-        var guard = _joinTarget is null && Parent is not null ? Transactions.SelfDeadlockGuard.TryStart(this) : null;
+        var guard = JoinTarget is null && Parent is not null ? Transactions.SelfDeadlockGuard.TryStart(this) : null;
         try
         {
             if (clearDiagnostics)

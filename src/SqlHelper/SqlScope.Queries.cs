@@ -192,7 +192,7 @@ public sealed partial class SqlScope
         var connection = EnterStatement();
         try
         {
-            guard = _joinTarget is null && Parent is not null ? SelfDeadlockGuard.TryStart(this) : null;
+            guard = JoinTarget is null && Parent is not null ? SelfDeadlockGuard.TryStart(this) : null;
         }
         catch
         {

@@ -8,12 +8,10 @@ namespace SqlHelpers;
 
 // Results read while they arrive: FetchStream (rows one at a time, unbuffered) and FetchMultiple (several result sets).
 // Both open their reader through RunAsync like every statement. While one is open the connection can run nothing else;
-// the owning scope keeps it in _openResult and refuses other statements with a message of its own, and closes it when
+// the owning scope keeps it in its rarely used part and refuses other statements with a message of its own, and closes it when
 // the scope ends at the latest.
 public sealed partial class SqlScope
 {
-    private OpenResult? _openResult;   // on the owning scope: the result being read on its connection
-
     /// <summary>
     /// Runs a query and returns its rows one at a time as they arrive, without buffering them (Dapper's unbuffered
     /// <c>Query&lt;T&gt;</c>). The query is sent when enumeration starts; disposing the enumerator (the end of a
@@ -86,27 +84,34 @@ public sealed partial class SqlScope
         Streaming.MultipleResults.OpenAsync(this, ownsScope: false, IOBehavior.Asynchronous, sql, param, cancellationToken).AsTask();
 
     /// <summary>Gets whether a stream or multiple result sets are being read on this (owning) scope's connection.</summary>
-    internal bool IsStreamOpen => Volatile.Read(ref _openResult) is { IsOpen: true };
+    internal bool IsStreamOpen => OpenResult is { IsOpen: true };
+
+    /// <summary>Gets, on an owning scope, the result being read on its connection, or <c>null</c>.</summary>
+    private OpenResult? OpenResult => Volatile.Read(ref _rarelyUsed) is { } rarelyUsed ? Volatile.Read(ref rarelyUsed.OpenResult) : null;
 
     /// <summary>Disposes the scope with the given behaviour (not an async method: the stack unlink lands on the calling flow).</summary>
     internal ValueTask DisposeAsync(IOBehavior io) => TryEnd() ? EndAsync(io) : default;
 
     internal void ThrowIfStreamOpen()
     {
-        if (Volatile.Read(ref _openResult) is { IsOpen: true } open)
+        if (OpenResult is { IsOpen: true } open)
             throw new InvalidOperationException(open.BusyMessage);
     }
 
-    internal void SetOpenResult(OpenResult result) => Volatile.Write(ref _openResult, result);
+    internal void SetOpenResult(OpenResult result) => Volatile.Write(ref RarelyUsedPart().OpenResult, result);
 
-    internal void ClearOpenResult(OpenResult result) => Interlocked.CompareExchange(ref _openResult, null, result);
+    internal void ClearOpenResult(OpenResult result)
+    {
+        if (Volatile.Read(ref _rarelyUsed) is { } rarelyUsed)
+            Interlocked.CompareExchange(ref rarelyUsed.OpenResult, null, result);
+    }
 
     /// <summary>
     /// On dispose: closes the result being read on the connection, when this scope owns the connection or opened the
     /// result (a savepoint scope closes any, since its rollback must be sent on the connection).
     /// </summary>
     private ValueTask CloseOpenResultsAsync(IOBehavior io) =>
-        Volatile.Read(ref Owner._openResult) is { } open && (!IsJoined || IsSavepoint || open.Opener == this) ? open.CloseAsync(io) : default;
+        Owner.OpenResult is { } open && (!IsJoined || IsSavepoint || open.Opener == this) ? open.CloseAsync(io) : default;
 
     /// <summary>The Dapper calls that open a reader, one delegate per operation for both behaviours.</summary>
     internal static class ResultStatements

@@ -22,7 +22,7 @@ public sealed partial class SqlScope
     }
 
     /// <summary>Gets whether this scope shares the connection of an enclosing scope (<see cref="ScopeOption.Required"/>).</summary>
-    public bool IsJoined => _joinTarget is not null;
+    public bool IsJoined => JoinTarget is not null;
 
     /// <summary>Begins a transaction on the scope's connection.</summary>
     /// <param name="isolationLevel">The isolation level; <see cref="IsolationLevel.Unspecified"/> keeps the server's default.</param>

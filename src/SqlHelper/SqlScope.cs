@@ -3,6 +3,7 @@ using MySqlConnector;
 using SqlHelpers.Pooling;
 using SqlHelpers.Scopes;
 using SqlHelpers.SessionState;
+using SqlHelpers.Streaming;
 using SqlHelpers.Utilities;
 
 namespace SqlHelpers;
@@ -21,7 +22,7 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     private readonly ScopeStack? _stack;
     private readonly ScopeLease _lease;
-    private readonly SqlScope? _joinTarget;
+    private RarelyUsed? _rarelyUsed;
     private ScopeReclaimer? _reclaimer;
     private int _state;
     private int _liveChildren;
@@ -31,7 +32,8 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
         _stack = stack;
         Parent = parent;
         _lease = lease;
-        _joinTarget = joinTarget;
+        if (joinTarget is not null)
+            _rarelyUsed = new RarelyUsed(joinTarget);
         _reclaimer = ScopeReclaimer.Rent(this);
     }
 
@@ -86,8 +88,14 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     internal ScopeLease Lease => _lease;
 
+    /// <summary>Gets or sets the flow's contexts around this scope's push (set by <see cref="ScopeStack.Push"/>, read by its pop).</summary>
+    internal PushedContexts Pushed { get; set; }
+
     /// <summary>Gets the scope that owns the connection: this one, or the one it joined.</summary>
-    internal SqlScope Owner => _joinTarget ?? this;
+    internal SqlScope Owner => JoinTarget ?? this;
+
+    /// <summary>Gets the scope whose connection this one shares, or <c>null</c> when it holds its own.</summary>
+    private SqlScope? JoinTarget => _rarelyUsed?.JoinTarget;
 
     internal bool IsOpen => Volatile.Read(ref _state) == Live;
 
@@ -210,8 +218,8 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
     /// <summary>The one release path: command, a transaction a joined scope left open, then the lease.</summary>
     private ValueTask EndAsync(IOBehavior io) =>
         // Not an async method when there is only the lease to release (no command was made, not joined, no savepoint, no
-        // result left open on the connection): no state machine.
-        _joinTarget is null && Volatile.Read(ref _openResult) is null && _lease.ExtrasIfCreated is null or { Command: null, Savepoint: null }
+        // result was read as a stream on the connection): no state machine.
+        Volatile.Read(ref _rarelyUsed) is null && _lease.ExtrasIfCreated is null or { Command: null, Savepoint: null }
             ? _lease.Pool!.ReleaseAsync(_lease, io)
             : EndWithCommandAsync(io);
 
@@ -278,12 +286,31 @@ public sealed partial class SqlScope : IDisposable, IAsyncDisposable, IFlowHoldi
 
     private void ThrowIfNotLive()
     {
-        if (Volatile.Read(ref _state) != Live || (_joinTarget is not null && !_joinTarget.IsOpen))
+        if (Volatile.Read(ref _state) != Live || JoinTarget is { IsOpen: false })
             ThrowNotLive();
+    }
+
+    /// <summary>Gets the scope's rarely used part, creating it on first use (once, even when two flows race).</summary>
+    private RarelyUsed RarelyUsedPart()
+    {
+        Interlocked.CompareExchange(ref _rarelyUsed, new RarelyUsed(null), null);
+        return _rarelyUsed!;
     }
 
     private void ThrowNotLive() => throw new ObjectDisposedException(nameof(SqlScope),
         Volatile.Read(ref _state) == Opening ? "The scope is still opening."
         : Volatile.Read(ref _state) == Live ? "The scope this one joined has been disposed, and its connection with it."
         : "The scope has been disposed; its connection is back in the pool.");
+
+    /// <summary>
+    /// What few scopes use, kept out of every scope's own size: the scope a joined scope shares its connection with, and
+    /// on an owning scope the result being read on its connection (a stream or multiple result sets). Not on the lease:
+    /// both point at scopes, and the registry keeps leases reachable while a scope that was never disposed must not be.
+    /// </summary>
+    private sealed class RarelyUsed(SqlScope? joinTarget)
+    {
+        public readonly SqlScope? JoinTarget = joinTarget;
+
+        public OpenResult? OpenResult;
+    }
 }

@@ -16,7 +16,9 @@ namespace SqlHelpers.Benchmarks.Micro;
 /// code costs, and it does not count the time the thread waited for a core while other processes ran.
 /// Options: <c>--batches N</c> (default 300), <c>--threads N</c> (run every batch on N threads at once, to see what
 /// concurrent opens add), <c>--cases open,nest</c> (only the cases whose name starts so), <c>--variants 1,3</c> (run only
-/// these variants, the others do nothing: for a profiler).
+/// these variants, the others do nothing: for a profiler), <c>--context-values N</c> (every variant runs in a flow whose
+/// execution context carries N other <see cref="AsyncLocal{T}"/> values, as a web request's does: what the ambient
+/// stack's push and pop cost there).
 /// </summary>
 internal static class PairedOverheadCommand
 {
@@ -28,9 +30,13 @@ internal static class PairedOverheadCommand
         var (batchesText, rest2) = ExeArguments.TakeOption(rest, "--batches");
         var (threadsText, rest3) = ExeArguments.TakeOption(rest2, "--threads");
         var (casesText, rest4) = ExeArguments.TakeOption(rest3, "--cases");
-        var (variantsText, _) = ExeArguments.TakeOption(rest4, "--variants");
+        var (variantsText, rest5) = ExeArguments.TakeOption(rest4, "--variants");
+        var (contextValuesText, _) = ExeArguments.TakeOption(rest5, "--context-values");
         var batches = batchesText is null ? 300 : int.Parse(batchesText, CultureInfo.InvariantCulture);
         var threads = threadsText is null ? 1 : int.Parse(threadsText, CultureInfo.InvariantCulture);
+        var contextValues = contextValuesText is null ? 0 : int.Parse(contextValuesText, CultureInfo.InvariantCulture);
+        for (var i = 0; i < contextValues; i++)
+            new AsyncLocal<object>().Value = i;   // before the threads start, so that they carry the values too
         using var parallel = threads > 1 ? new ParallelBatches(threads) : null;
         await using var database = await BenchmarkDatabase.ResolveAsync(connection);
         var cs = ConnectionStrings.For(database.ConnectionString, connectionReset: false, maxPoolSize: 100);
@@ -57,7 +63,7 @@ internal static class PairedOverheadCommand
         string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance"];
 
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating, on {(threads == 1 ? "one thread" : $"{threads} threads at once")}; database {database.Description}.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating, on {(threads == 1 ? "one thread" : $"{threads} threads at once")}{(contextValues == 0 ? "" : $", {contextValues} other values in the execution context")}; database {database.Description}.");
         report.AppendLine();
         report.AppendLine("| case | variant | ns/op median | ns/op p10 | Δ ns vs raw, median of paired rounds | Δ ns vs raw at p10 | CPU ns/op median | Δ CPU ns vs raw, median of paired rounds | B/op | Δ B vs raw |");
         report.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");

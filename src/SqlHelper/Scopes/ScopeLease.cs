@@ -13,11 +13,14 @@ namespace SqlHelpers.Scopes;
 /// </remarks>
 internal sealed class ScopeLease(long id, long flowId, int depth, long openedMilliseconds, string? openSite, bool isJoined = false)
 {
+    private const int LeakReportedFlag = 1;
+    private const int ConnectionSharedFlag = 2;
+
     private LeaseExtras? _extras = openSite is null ? null : new LeaseExtras { OpenSite = openSite };
     private int _released;
-    private int _leakReported;
+    private int _flags;   // LeakReportedFlag | ConnectionSharedFlag, set with Interlocked.Or: one field keeps a lease small
     private int _statementsRunning;
-    private bool _connectionShared;
+    private int _connectionId;   // 0 while opening: servers number connections from 1
 
     /// <summary>Gets the scope's id, unique within its helper.</summary>
     public long Id { get; } = id;
@@ -47,7 +50,11 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     public MySqlConnection? Connection { get; set; }
 
     /// <summary>Gets or sets the server's id for the connection (<c>CONNECTION_ID()</c>), or <c>null</c> while opening.</summary>
-    public int? ConnectionId { get; set; }
+    public int? ConnectionId
+    {
+        get => _connectionId == 0 ? null : _connectionId;
+        set => _connectionId = value ?? 0;
+    }
 
     /// <summary>Gets whether the scope joined an enclosing scope's connection instead of taking one (no slot, no connection of its own).</summary>
     public bool IsJoined { get; } = isJoined;
@@ -103,7 +110,7 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     /// a transaction, an open result) or used outside the counted statement path. Such an object is disposed on release,
     /// never reused.
     /// </summary>
-    public void ShareConnection() => Volatile.Write(ref _connectionShared, true);
+    public void ShareConnection() => Interlocked.Or(ref _flags, ConnectionSharedFlag);
 
     /// <summary>
     /// Counts a statement that starts on the lease's connection; the caller checks that its scope is still live
@@ -124,7 +131,7 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     /// disposed: it is shared, a statement is still running on it, or its generation is unknown. Called on release only.
     /// </summary>
     public object? ReuseGeneration() =>
-        Volatile.Read(ref _statementsRunning) == 0 && !Volatile.Read(ref _connectionShared) ? SourceGeneration : null;
+        Volatile.Read(ref _statementsRunning) == 0 && (Volatile.Read(ref _flags) & ConnectionSharedFlag) == 0 ? SourceGeneration : null;
 
     /// <summary>Gets or sets the lease's index in the registry, or -1 when not registered.</summary>
     public int Slot { get; set; } = -1;
@@ -169,10 +176,10 @@ internal sealed class ScopeLease(long id, long flowId, int depth, long openedMil
     }
 
     /// <summary>Gets whether the lease was reported as a suspected leak.</summary>
-    public bool LeakReported => Volatile.Read(ref _leakReported) != 0;
+    public bool LeakReported => (Volatile.Read(ref _flags) & LeakReportedFlag) != 0;
 
     /// <summary>Marks the lease reported as a leak; returns <c>true</c> only the first time.</summary>
-    public bool TryMarkLeakReported() => Interlocked.Exchange(ref _leakReported, 1) == 0;
+    public bool TryMarkLeakReported() => (Interlocked.Or(ref _flags, LeakReportedFlag) & LeakReportedFlag) == 0;
 
     /// <summary>Marks the lease released; returns <c>true</c> only for the first caller, so a connection goes back once.</summary>
     /// <remarks>

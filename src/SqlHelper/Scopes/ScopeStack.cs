@@ -43,7 +43,12 @@ internal sealed class ScopeStack
     public SqlScope? PeekForPush() => FirstNotEnded(_top.Value);
 
     /// <summary>Makes <paramref name="scope"/> the innermost scope of the calling flow.</summary>
-    public void Push(SqlScope scope) => _top.Value = scope;
+    public void Push(SqlScope scope)
+    {
+        var before = ExecutionContext.Capture();   // null while the flow is suppressed: Pop then unlinks by writing
+        _top.Value = scope;
+        scope.Pushed = new PushedContexts(before, ExecutionContext.Capture());
+    }
 
     /// <summary>
     /// Unlinks an ended scope from the calling flow when it is that flow's innermost scope (ignoring ended scopes above
@@ -51,6 +56,16 @@ internal sealed class ScopeStack
     /// </summary>
     public bool Pop(SqlScope scope)
     {
+        var pushed = scope.Pushed;
+        if (pushed.Before is { } before && pushed.After is { } after && ExecutionContext.Capture() == after)
+        {
+            // The flow's context is the one the push made, so the scope is its innermost entry: the context the push
+            // replaced is that flow without it. Readers skip the ended scopes it may still point at, as below.
+            // Restoring it allocates nothing, where writing the parent builds a new context (the outermost scope's pop
+            // too, when the caller's context holds other values, as in ASP.NET Core).
+            ExecutionContext.Restore(before);
+            return true;
+        }
         var top = _top.Value;
         while (top is not null && top != scope && top.IsDisposed)
             top = top.Parent;

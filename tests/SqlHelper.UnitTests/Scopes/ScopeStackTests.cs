@@ -199,7 +199,96 @@ public sealed class ScopeStackTests
         Assert.False(stack.Pop(scope));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_NothingChangedTheFlowSinceTheOpen_PutsBackTheVeryContextTheOpenReplaced(bool async)
+    {
+        // Given a flow whose context holds another value (as a web request's does), and an open outer scope
+        await using var db = FakeDb.Create();
+        var other = new AsyncLocal<string>();
+        var (beforeOuter, beforeInner, afterInner, afterOuter, innerCurrent, otherValue) = await Flows.RunDetached(async () =>
+        {
+            other.Value = "request";
+            var beforeOuter = ExecutionContext.Capture();
+            var outer = async ? await db.Helper.OpenAsync() : db.Helper.Open();
+            var beforeInner = ExecutionContext.Capture();
+
+            // When a nested scope opens and is disposed, then the outer one
+            var inner = async ? await db.Helper.OpenAsync() : db.Helper.Open();
+            var innerCurrent = db.Helper.Current;
+            await Dispose(inner, async);
+            var afterInner = ExecutionContext.Capture();
+            await Dispose(outer, async);
+            return (beforeOuter, beforeInner, afterInner, ExecutionContext.Capture(), innerCurrent, other.Value);
+        }).Bounded();
+
+        // Then each dispose restores the context object its open replaced (no new context is built), with the other value kept
+        Assert.NotNull(innerCurrent);
+        Assert.Same(beforeInner, afterInner);
+        Assert.Same(beforeOuter, afterOuter);
+        Assert.Equal("request", otherValue);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_AnotherValueSetInsideTheScope_UnlinksTheScopeAndKeepsThatValue(bool async)
+    {
+        // Given an open outer scope and a nested one, inside which synchronous code sets another AsyncLocal
+        await using var db = FakeDb.Create();
+        var other = new AsyncLocal<string>();
+        var (current, depth, otherValue) = await Flows.RunDetached(async () =>
+        {
+            var outer = async ? await db.Helper.OpenAsync() : db.Helper.Open();
+            var inner = async ? await db.Helper.OpenAsync() : db.Helper.Open();
+            other.Value = "set inside";
+
+            // When the nested scope is disposed
+            await Dispose(inner, async);
+            var result = (db.Helper.Current == outer, db.Helper.Depth, other.Value);
+            await Dispose(outer, async);
+            return result;
+        }).Bounded();
+
+        // Then the flow is back at the outer scope and the value set inside stays (putting back the old context would lose it)
+        Assert.True(current);
+        Assert.Equal(1, depth);
+        Assert.Equal("set inside", otherValue);
+    }
+
+    [Fact]
+    public async Task Dispose_FlowSuppressed_UnlinksTheScope()
+    {
+        // Given a flow whose context flow is suppressed (ExecutionContext.Capture returns null)
+        await using var db = FakeDb.Create();
+        var (insideCurrent, afterCurrent, afterDepth) = await Flows.RunDetached(() =>
+        {
+            using var suppressed = ExecutionContext.SuppressFlow();
+            var scope = db.Helper.Open();
+            var inside = db.Helper.Current == scope;
+
+            // When the scope is disposed
+            scope.Dispose();
+            return (inside, db.Helper.Current, db.Helper.Depth);
+        }).Bounded();
+
+        // Then it was current while open and is gone afterwards
+        Assert.True(insideCurrent);
+        Assert.Null(afterCurrent);
+        Assert.Equal(0, afterDepth);
+        Assert.Equal(0, db.Stats.HeldConnections);
+    }
+
     /// <summary>A scope that stays opening (never activated, so it holds nothing and its finalizer does nothing).</summary>
     private static SqlScope NewScope(ScopeStack stack, SqlScope? parent, int depth) =>
         new(stack, parent, new ScopeLease(depth, 1, depth, 0, openSite: null));
+
+    private static ValueTask Dispose(SqlScope scope, bool async)
+    {
+        if (async)
+            return scope.DisposeAsync();
+        scope.Dispose();
+        return default;
+    }
 }
