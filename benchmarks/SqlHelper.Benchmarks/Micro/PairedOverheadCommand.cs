@@ -13,7 +13,9 @@ namespace SqlHelpers.Benchmarks.Micro;
 /// the report gives ns/op (median and 10th percentile over batches), the difference to raw (median of the paired
 /// differences, and between the 10th percentiles), bytes/op, and the same per-op time and difference measured on the
 /// thread's CPU clock: the batches complete synchronously on one thread (warm pool, no I/O), so its CPU time is what the
-/// code costs, and it does not count the time the thread waited for a core while other processes ran.
+/// code costs, and it does not count the time the thread waited for a core while other processes ran. The last variant, a
+/// raw open with an <see cref="AsyncLocal{T}"/> push and pop around it, is the floor of any ambient stack built on the
+/// execution context.
 /// Options: <c>--batches N</c> (default 300), <c>--threads N</c> (run every batch on N threads at once, to see what
 /// concurrent opens add), <c>--cases open,nest</c> (only the cases whose name starts so), <c>--variants 1,3</c> (run only
 /// these variants, the others do nothing: for a profiler), <c>--context-values N</c> (every variant runs in a flow whose
@@ -23,6 +25,8 @@ namespace SqlHelpers.Benchmarks.Micro;
 internal static class PairedOverheadCommand
 {
     private const int BatchSize = 2_000;
+
+    private static readonly AsyncLocal<MySqlConnection?> FlowTop = new();
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -46,21 +50,22 @@ internal static class PairedOverheadCommand
 
         var cases = new (string Name, Func<ValueTask>[] Variants)[]
         {
-            ("open+dispose sync", [Sync(() => Raw(cs)), Sync(() => Raw(dataSource)), Sync(() => Scope(ambient)), Sync(() => Scope(perInstance))]),
-            ("open+dispose async", [() => RawAsync(cs), () => RawAsync(dataSource), () => ScopeAsync(ambient), () => ScopeAsync(perInstance)]),
-            ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Raw3(dataSource)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance))]),
-            ("nest 3 async", [() => Raw3Async(cs), () => Raw3Async(dataSource), () => Scope3Async(ambient), () => Scope3Async(perInstance)]),
+            ("open+dispose sync", [Sync(() => Raw(cs)), Sync(() => Raw(dataSource)), Sync(() => Scope(ambient)), Sync(() => Scope(perInstance)), Sync(() => RawInFlowStack(cs))]),
+            ("open+dispose async", [() => RawAsync(cs), () => RawAsync(dataSource), () => ScopeAsync(ambient), () => ScopeAsync(perInstance), () => RawInFlowStackAsync(cs)]),
+            ("nest 3 sync", [Sync(() => Raw3(cs)), Sync(() => Raw3(dataSource)), Sync(() => Scope3(ambient)), Sync(() => Scope3(perInstance)), Sync(() => Raw3InFlowStack(cs))]),
+            ("nest 3 async", [() => Raw3Async(cs), () => Raw3Async(dataSource), () => Scope3Async(ambient), () => Scope3Async(perInstance), () => Raw3InFlowStackAsync(cs)]),
         };
         if (casesText is not null)
             cases = [.. cases.Where(c => casesText.Split(',').Any(wanted => c.Name.StartsWith(wanted, StringComparison.Ordinal)))];
         if (variantsText is not null)
         {
-            // Only these variants (0 raw MySqlConnection, 1 raw MySqlDataSource, 2 ambient, 3 per-instance): for a profiler.
+            // Only these variants (0 raw MySqlConnection, 1 raw MySqlDataSource, 2 ambient, 3 per-instance, 4 raw + AsyncLocal): for a profiler.
             var keep = variantsText.Split(',').Select(static v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
             cases = [.. cases.Select(c => (c.Name, c.Variants.Select((v, i) => keep.Contains(i) ? v : static () => default).ToArray()))];
         }
         // SqlHelper opens through a MySqlDataSource; the second row shows what that alone costs against the connection-string pool.
-        string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance"];
+        // The last row is the floor of any ambient stack built on AsyncLocal: a raw open with the push and pop alone around it.
+        string[] names = ["raw MySqlConnection", "raw MySqlDataSource", "SqlHelper ambient", "SqlHelper per-instance", "raw + AsyncLocal push/pop"];
 
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Interleaved A/B batches: {batches} rounds × {BatchSize:N0} ops per variant and case, order rotating, on {(threads == 1 ? "one thread" : $"{threads} threads at once")}{(contextValues == 0 ? "" : $", {contextValues} other values in the execution context")}; database {database.Description}.");
@@ -144,6 +149,37 @@ internal static class PairedOverheadCommand
         using var scope = db.Open();
     }
 
+    /// <summary>A raw open whose connection is pushed on an AsyncLocal after the open and popped before the dispose, as the ambient stack does.</summary>
+    private static void RawInFlowStack(string cs)
+    {
+        using var connection = new MySqlConnection(cs);
+        connection.Open();
+        var parent = FlowTop.Value;
+        FlowTop.Value = connection;
+        FlowTop.Value = parent;
+    }
+
+    private static void Raw3InFlowStack(string cs)
+    {
+        using var outer = new MySqlConnection(cs);
+        outer.Open();
+        var parent = FlowTop.Value;
+        FlowTop.Value = outer;
+        using (var middle = new MySqlConnection(cs))
+        {
+            middle.Open();
+            FlowTop.Value = middle;
+            using (var inner = new MySqlConnection(cs))
+            {
+                inner.Open();
+                FlowTop.Value = inner;
+                FlowTop.Value = middle;
+            }
+            FlowTop.Value = outer;
+        }
+        FlowTop.Value = parent;
+    }
+
     private static void Raw3(string cs)
     {
         using var outer = new MySqlConnection(cs);
@@ -182,6 +218,36 @@ internal static class PairedOverheadCommand
     private static async ValueTask ScopeAsync(SqlHelper db)
     {
         await using var scope = await db.OpenAsync();
+    }
+
+    private static async ValueTask RawInFlowStackAsync(string cs)
+    {
+        await using var connection = new MySqlConnection(cs);
+        await connection.OpenAsync();
+        var parent = FlowTop.Value;
+        FlowTop.Value = connection;
+        FlowTop.Value = parent;
+    }
+
+    private static async ValueTask Raw3InFlowStackAsync(string cs)
+    {
+        await using var outer = new MySqlConnection(cs);
+        await outer.OpenAsync();
+        var parent = FlowTop.Value;
+        FlowTop.Value = outer;
+        await using (var middle = new MySqlConnection(cs))
+        {
+            await middle.OpenAsync();
+            FlowTop.Value = middle;
+            await using (var inner = new MySqlConnection(cs))
+            {
+                await inner.OpenAsync();
+                FlowTop.Value = inner;
+                FlowTop.Value = middle;
+            }
+            FlowTop.Value = outer;
+        }
+        FlowTop.Value = parent;
     }
 
     private static async ValueTask Raw3Async(string cs)
