@@ -57,6 +57,7 @@ internal sealed class ScopeStack
     public bool Pop(SqlScope scope)
     {
         var pushed = scope.Pushed;
+        scope.Pushed = default;   // a popped scope keeps no context alive (nor the values other code put in it)
         if (pushed.Before is { } before && pushed.After is { } after && ExecutionContext.Capture() == after)
         {
             // The flow's context is the one the push made, so the scope is its innermost entry: the context the push

@@ -258,6 +258,23 @@ public sealed class ScopeStackTests
     }
 
     [Fact]
+    public async Task Dispose_ScopeKeptAfterwards_DoesNotKeepTheFlowsOtherValuesAlive()
+    {
+        // Given a scope opened and disposed in a flow that held another value, which the flow then dropped
+        await using var db = FakeDb.Create();
+        var (scope, value) = await Flows.RunDetached(() => OpenAndDisposeWhileHolding(db.Helper, new AsyncLocal<object?>())).Bounded();
+
+        // When the value is collected while the disposed scope is still referenced
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // Then the scope did not keep the context it was pushed in (and the value in it) alive
+        Assert.False(value.IsAlive, "A disposed scope kept the execution context of its push alive.");
+        GC.KeepAlive(scope);
+    }
+
+    [Fact]
     public async Task Dispose_FlowSuppressed_UnlinksTheScope()
     {
         // Given a flow whose context flow is suppressed (ExecutionContext.Capture returns null)
@@ -290,5 +307,15 @@ public sealed class ScopeStackTests
             return scope.DisposeAsync();
         scope.Dispose();
         return default;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (SqlScope Scope, WeakReference Value) OpenAndDisposeWhileHolding(SqlHelper helper, AsyncLocal<object?> other)
+    {
+        var value = new WeakReference(other.Value = new object());
+        var scope = helper.Open();
+        scope.Dispose();
+        other.Value = null;
+        return (scope, value);
     }
 }
