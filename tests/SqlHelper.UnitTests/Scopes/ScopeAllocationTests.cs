@@ -13,7 +13,7 @@ public sealed class ScopeAllocationTests
 {
     private const int Scopes = 1_000;
 
-    [Theory]
+    [OptimizedBuildTheory]
     [InlineData(ScopeMode.AsyncFlowStack, false, 0, 256)]
     [InlineData(ScopeMode.AsyncFlowStack, true, 0, 256)]
     [InlineData(ScopeMode.AsyncFlowStack, false, 2, 288)]
