@@ -1,8 +1,9 @@
 namespace SqlHelpers.UnitTests.Scopes;
 
 /// <summary>
-/// The ambient stack against a model: random opens, in-order and out-of-order disposals and writes of another
-/// <see cref="AsyncLocal{T}"/> on one flow, sync or async (with awaits between steps), checking after every step that
+/// The ambient stack against a model: random opens, in-order and out-of-order disposals, writes of another
+/// <see cref="AsyncLocal{T}"/> and child flows (which open their own scopes and may dispose one of the parent's) on one
+/// flow, sync or async (with awaits between steps), checking after every step that
 /// <see cref="SqlHelper.Current"/>, <see cref="SqlHelper.Depth"/> and the other value are what the model says. A pop
 /// either puts back the context its push replaced or writes the parent; whichever it takes, nothing else may change.
 /// </summary>
@@ -46,6 +47,19 @@ public sealed class ScopeStackModelTests
                     await Dispose(innermost, async);
                     action = "dispose innermost";
                 }
+                else if (roll == 9 && random.Next(3) == 0)
+                {
+                    // A child flow: it sees this flow's scopes, opens its own, may dispose one of this flow's, and
+                    // whatever it does to its own stack never reaches this flow's
+                    var taken = live.Count > 0 && random.Next(2) == 0 ? live[random.Next(live.Count)] : null;
+                    var childSeed = random.Next();
+                    var childFailure = await Task.Run(() => ChildFlow(db.Helper, [.. live], taken, childSeed, async));
+                    if (childFailure is not null)
+                        return $"step {step} (child flow): {childFailure}";
+                    if (taken is not null)
+                        live.Remove(taken);
+                    action = taken is null ? "child flow" : "child flow disposing one of this flow's scopes";
+                }
                 else if (roll < 8 && live.Count > 1)
                 {
                     var index = random.Next(live.Count - 1);   // not the innermost: out of order
@@ -77,6 +91,30 @@ public sealed class ScopeStackModelTests
 
         Assert.Null(failure);
         Assert.Equal(0, db.Stats.HeldConnections);
+    }
+
+    private static async Task<string?> ChildFlow(SqlHelper helper, List<SqlScope> live, SqlScope? taken, int seed, bool async)
+    {
+        var random = new Random(seed);
+        if (!ReferenceEquals(helper.Current, live.Count == 0 ? null : live[^1]))
+            return "the child does not see its parent's innermost scope";
+        var own = random.Next(3);
+        for (var i = 0; i < own; i++)
+            live.Add(async ? await helper.OpenAsync() : helper.Open());
+        if (taken is not null)
+        {
+            await Dispose(taken, async);
+            live.Remove(taken);
+        }
+        if (!ReferenceEquals(helper.Current, live.Count == 0 ? null : live[^1]) || helper.Depth != live.Count)
+            return $"inside the child, Current or Depth ({helper.Depth}, expected {live.Count}) is not the model's";
+        for (var i = 0; i < own; i++)
+        {
+            var innermost = live[^1];
+            live.RemoveAt(live.Count - 1);
+            await Dispose(innermost, async);
+        }
+        return null;
     }
 
     private static string Describe(SqlScope? scope, List<SqlScope> live) =>
