@@ -44,7 +44,7 @@ public sealed class ScopeStackModelTests
                 {
                     var innermost = live[^1];
                     live.RemoveAt(live.Count - 1);
-                    await Dispose(innermost, async);
+                    await ScopeDisposal.Dispose(innermost, async);
                     action = "dispose innermost";
                 }
                 else if (roll == 9 && random.Next(3) == 0)
@@ -65,7 +65,7 @@ public sealed class ScopeStackModelTests
                     var index = random.Next(live.Count - 1);   // not the innermost: out of order
                     var scope = live[index];
                     live.RemoveAt(index);
-                    await Dispose(scope, async);
+                    await ScopeDisposal.Dispose(scope, async);
                     action = $"dispose #{index} of {live.Count + 1} out of order";
                 }
                 else
@@ -85,7 +85,7 @@ public sealed class ScopeStackModelTests
                 }
             }
             for (var i = live.Count - 1; i >= 0; i--)
-                await Dispose(live[i], async);
+                await ScopeDisposal.Dispose(live[i], async);
             return null;
         }).Bounded();
 
@@ -103,7 +103,7 @@ public sealed class ScopeStackModelTests
             live.Add(async ? await helper.OpenAsync() : helper.Open());
         if (taken is not null)
         {
-            await Dispose(taken, async);
+            await ScopeDisposal.Dispose(taken, async);
             live.Remove(taken);
         }
         if (!ReferenceEquals(helper.Current, live.Count == 0 ? null : live[^1]) || helper.Depth != live.Count)
@@ -112,19 +112,11 @@ public sealed class ScopeStackModelTests
         {
             var innermost = live[^1];
             live.RemoveAt(live.Count - 1);
-            await Dispose(innermost, async);
+            await ScopeDisposal.Dispose(innermost, async);
         }
         return null;
     }
 
     private static string Describe(SqlScope? scope, List<SqlScope> live) =>
         scope is null ? "none" : live.IndexOf(scope) is var index and >= 0 ? $"live #{index}" : scope.ToString();
-
-    private static ValueTask Dispose(SqlScope scope, bool async)
-    {
-        if (async)
-            return scope.DisposeAsync();
-        scope.Dispose();
-        return default;
-    }
 }

@@ -217,9 +217,9 @@ public sealed class ScopeStackTests
             // When a nested scope opens and is disposed, then the outer one
             var inner = async ? await db.Helper.OpenAsync() : db.Helper.Open();
             var innerCurrent = db.Helper.Current;
-            await Dispose(inner, async);
+            await ScopeDisposal.Dispose(inner, async);
             var afterInner = ExecutionContext.Capture();
-            await Dispose(outer, async);
+            await ScopeDisposal.Dispose(outer, async);
             return (beforeOuter, beforeInner, afterInner, ExecutionContext.Capture(), innerCurrent, other.Value);
         }).Bounded();
 
@@ -245,9 +245,9 @@ public sealed class ScopeStackTests
             other.Value = "set inside";
 
             // When the nested scope is disposed
-            await Dispose(inner, async);
+            await ScopeDisposal.Dispose(inner, async);
             var result = (db.Helper.Current == outer, db.Helper.Depth, other.Value);
-            await Dispose(outer, async);
+            await ScopeDisposal.Dispose(outer, async);
             return result;
         }).Bounded();
 
@@ -300,14 +300,6 @@ public sealed class ScopeStackTests
     /// <summary>A scope that stays opening (never activated, so it holds nothing and its finalizer does nothing).</summary>
     private static SqlScope NewScope(ScopeStack stack, SqlScope? parent, int depth) =>
         new(stack, parent, new ScopeLease(depth, 1, depth, 0, openSite: null));
-
-    private static ValueTask Dispose(SqlScope scope, bool async)
-    {
-        if (async)
-            return scope.DisposeAsync();
-        scope.Dispose();
-        return default;
-    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static (SqlScope Scope, WeakReference Value) OpenAndDisposeWhileHolding(SqlHelper helper, AsyncLocal<object?> other)
