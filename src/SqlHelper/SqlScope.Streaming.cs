@@ -113,6 +113,18 @@ public sealed partial class SqlScope
     private ValueTask CloseOpenResultsAsync(IOBehavior io) =>
         Owner.OpenResult is { } open && (!IsJoined || IsSavepoint || open.Opener == this) ? open.CloseAsync(io) : default;
 
+    /// <summary>
+    /// Runs a statement whose result stays open on the connection after it returns (a reader, a grid): the connection
+    /// object is marked shared first, so that it is disposed on release rather than reopened while the result may still
+    /// read from it.
+    /// </summary>
+    internal ValueTask<TResult> OpenResultAsync<TResult>(IOBehavior io, string sql, object? param, CancellationToken cancellationToken,
+        Func<MySqlConnection, Statement, IOBehavior, ValueTask<TResult>> statement)
+    {
+        Owner._lease.ShareConnection();
+        return RunAsync(io, sql, param, cancellationToken, statement);
+    }
+
     /// <summary>The Dapper calls that open a reader, one delegate per operation for both behaviours.</summary>
     internal static class ResultStatements
     {

@@ -19,6 +19,9 @@ internal sealed class ClosedConnections(MySqlDataSource dataSource, int capacity
 
     private readonly MySqlConnection?[] _slots = new MySqlConnection?[Math.Max(1, capacity)];
 
+    /// <summary>Gets how many closed objects the generation can keep.</summary>
+    public int Capacity => _slots.Length;
+
     /// <summary>Gets the data source the connections of this generation come from.</summary>
     public MySqlDataSource DataSource { get; } = dataSource;
 

@@ -19,7 +19,6 @@ internal sealed class ConnectionSource : IConnectionSource
     private readonly ILoggerFactory? _loggerFactory;
     private readonly bool _reportsNewSessions;
     private readonly TimeSpan _pingTimeout;
-    private readonly int _maxConnections;
     private ClosedConnections _generation;
 
     public ConnectionSource(MySqlConnectionStringBuilder builder, SqlHelperOptions options, int maxConnections, int minIdle)
@@ -49,7 +48,6 @@ internal sealed class ConnectionSource : IConnectionSource
         _loggerFactory = options.LoggerFactory;
         // Under WhenDirty the session tracker pings connections whose idle time it does not know; it learns of new ones here.
         _reportsNewSessions = options.SessionReset == SessionResetPolicy.WhenDirty;
-        _maxConnections = maxConnections;
         _generation = new ClosedConnections(Build(), maxConnections);
     }
 
@@ -277,7 +275,7 @@ internal sealed class ConnectionSource : IConnectionSource
     public async ValueTask ClearAsync(IOBehavior io)
     {
         // The old generation's kept objects go with it: they would reopen from the disposed data source.
-        var old = Interlocked.Exchange(ref _generation, new ClosedConnections(Build(), _maxConnections)).DataSource;
+        var old = Interlocked.Exchange(ref _generation, new ClosedConnections(Build(), Volatile.Read(ref _generation).Capacity)).DataSource;
         if (io == IOBehavior.Synchronous)
             old.Dispose();
         else

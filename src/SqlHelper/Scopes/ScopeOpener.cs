@@ -14,9 +14,10 @@ namespace SqlHelpers.Scopes;
 /// open leaves nothing held.
 /// </summary>
 /// <remarks>
-/// Pushing after the driver's open starts means the driver runs in the caller's execution context as it was: for an
-/// outermost scope the default one. MySqlConnector's open and close run measurably slower (about 50–70 ns here) while an
-/// <see cref="AsyncLocal{T}"/> holds a value; a scope's close already runs after its pop.
+/// Pushing after the driver's open starts means the driver runs in the caller's execution context as it was (for an
+/// outermost scope the default one), as a scope's close runs after its pop, and that a failed open is never linked.
+/// A raw open and close run a little slower while an <see cref="AsyncLocal{T}"/> holds a value (≈ 10 ns for a reopened
+/// object here, more for a new one).
 /// </remarks>
 internal sealed class ScopeOpener
 {

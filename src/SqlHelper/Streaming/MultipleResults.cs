@@ -35,8 +35,7 @@ internal sealed class MultipleResults : OpenResult
     {
         try
         {
-            scope.Owner.Lease.ShareConnection();   // the result outlives the statement: the object is not reused
-            var grid = await scope.RunAsync(io, sql, param, cancellationToken, SqlScope.ResultStatements.QueryMultiple).ConfigureAwait(false);
+            var grid = await scope.OpenResultAsync(io, sql, param, cancellationToken, SqlScope.ResultStatements.QueryMultiple).ConfigureAwait(false);
             scope.Owner.SetOpenResult(new MultipleResults(scope, ownsScope, grid));
             return grid;
         }

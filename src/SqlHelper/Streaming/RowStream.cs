@@ -42,8 +42,7 @@ internal sealed class RowStream<T> : OpenResult
     {
         try
         {
-            scope.Owner.Lease.ShareConnection();   // the result outlives the statement: the object is not reused
-            var reader = await scope.RunAsync(io, sql, param, cancellationToken, SqlScope.ResultStatements.ExecuteReader).ConfigureAwait(false);
+            var reader = await scope.OpenResultAsync(io, sql, param, cancellationToken, SqlScope.ResultStatements.ExecuteReader).ConfigureAwait(false);
             var stream = new RowStream<T>(scope, ownsScope, reader);
             scope.Owner.SetOpenResult(stream);
             return stream;

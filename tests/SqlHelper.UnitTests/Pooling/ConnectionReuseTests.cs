@@ -28,7 +28,7 @@ public sealed class ConnectionReuseTests
 
         var scope = await Open(db.Helper, async);
         _ = scope.Connection;
-        await Dispose(scope, async);
+        await ScopeDisposal.Dispose(scope, async);
 
         Assert.Equal(1, db.Source.Closes);
         Assert.Equal(0, db.Source.KeptForReuse);
@@ -74,7 +74,7 @@ public sealed class ConnectionReuseTests
             await db.Helper.ClearPoolAsync();
         else
             db.Helper.ClearPool();
-        await Dispose(scope, async);
+        await ScopeDisposal.Dispose(scope, async);
         await OpenAndDispose(db.Helper, async);
 
         Assert.Equal(2, db.Source.Closes);
@@ -97,15 +97,7 @@ public sealed class ConnectionReuseTests
         Assert.Equal(1, db.Source.KeptForReuse);
     }
 
-    private static async Task OpenAndDispose(SqlHelper db, bool async) => await Dispose(await Open(db, async), async);
+    private static async Task OpenAndDispose(SqlHelper db, bool async) => await ScopeDisposal.Dispose(await Open(db, async), async);
 
     private static async Task<SqlScope> Open(SqlHelper db, bool async) => async ? await db.OpenAsync() : db.Open();
-
-    private static async Task Dispose(SqlScope scope, bool async)
-    {
-        if (async)
-            await scope.DisposeAsync();
-        else
-            scope.Dispose();
-    }
 }
